@@ -1,0 +1,51 @@
+"""The ``supportkpi`` command line.
+
+Each module in this package that defines ``register(app)`` adds its commands; this module
+owns the application and the one handler that turns a :class:`~supportkpi.errors.UserError`
+into a single line on standard error and exit code 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+import typer
+from rich.console import Console
+
+from supportkpi.errors import UserError
+
+__all__ = ["EXIT_USER_ERROR", "app", "main"]
+
+EXIT_USER_ERROR = 2
+
+app = typer.Typer(
+    name="supportkpi",
+    help="Customer-support KPIs you can trust, and the signals behind them.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+
+def _register_commands() -> None:
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        register = getattr(module, "register", None)
+        if callable(register):
+            register(app)
+
+
+_register_commands()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; user errors become one line on stderr and exit code 2."""
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        app(args=argv, prog_name="supportkpi")
+    except UserError as exc:
+        err.print(f"[bold red]error:[/] {exc.one_line()}", markup=True)
+        sys.exit(EXIT_USER_ERROR)
