@@ -1,0 +1,1 @@
+"""Benchmarks, run by ``make bench``. Not tests: they print figures and ratios."""
