@@ -46,6 +46,7 @@ def connect(name: str, tmp_path: Path) -> Any:
                 .config("spark.ui.enabled", "false")
                 .config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.sql.warehouse.dir", str(tmp_path / "spark-warehouse"))
                 .getOrCreate()
             )
             session.sparkContext.setLogLevel("ERROR")
