@@ -1,0 +1,531 @@
+"""Import files into a DuckDB store: stage, check across rows, then write in one transaction.
+
+Steps, each a function below, so that a failure can be injected between them in tests:
+
+1. ``_stage``: every file is read by DuckDB into a temporary table per canonical table,
+   typed and checked row by row (:mod:`supportkpi.sources.stage`).
+2. ``_check_across_rows``: ids for events without one get an occurrence suffix when
+   identical; duplicate ids are resolved (first row wins); events must point at a ticket
+   of this import or of the store.
+3. ``_collect_rejects``: rejected rows get their file, line and final message.
+4. ``_write``: one transaction compares with what is stored (identical rows skipped,
+   changed rows replaced) and writes data, the ``imports`` row and the rejects.
+
+Nothing reaches the store's tables before step 4, and step 4 is a single transaction:
+a failure or a kill at any point leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from supportkpi.errors import StrictImportError, UserError
+from supportkpi.model.schema import TABLES, Table
+from supportkpi.sources.discover import SourceFile, discover
+from supportkpi.sources.readers import LineMap, ProbedFile, line_map, probe
+from supportkpi.sources.stage import ENUM_KIND, ident, literal, stage_select
+from supportkpi.store.results import (
+    ImportedFile,
+    ImportSummary,
+    RejectExample,
+    TableCounts,
+)
+
+__all__ = ["Progress", "check_time_zone", "run_import"]
+
+Progress = Callable[[str, int, int], None]
+"""``progress(step, done, total)``: called as files are read and tables written."""
+
+_MAX_EXAMPLES = 50
+_ORDER = ("tickets", "agents", "contacts", "events")  # tickets before the events naming them
+
+
+class _Rows:
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self.rows = rows
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self.rows
+
+    def fetchone(self) -> tuple[Any, ...]:
+        return self.rows[0]
+
+
+class _Connection:
+    """A DuckDB connection whose ``execute`` always drains its result.
+
+    DuckDB 2 refuses new work on a connection while a result is not fully fetched, so
+    every statement's rows are read at once (they are counts or a few rows here).
+    """
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, params: list[Any] | None = None) -> _Rows:
+        return _Rows(self.raw.execute(sql, params or []).fetchall())
+
+    def sql(self, sql: str) -> Any:
+        return self.raw.sql(sql)
+
+    def register(self, name: str, data: Any) -> None:
+        self.raw.register(name, data)
+
+    def unregister(self, name: str) -> None:
+        self.raw.unregister(name)
+
+
+def _stage_name(table: str) -> str:
+    return f"_sk_stage_{table}"
+
+
+def check_time_zone(con: Any, tz: str) -> str:
+    """Return the canonical spelling of an IANA time zone, or raise a UserError."""
+    rows = con.execute(
+        "SELECT name FROM pg_timezone_names() WHERE lower(name) = lower(?)", [tz]
+    ).fetchall()
+    if not rows:
+        names = [r[0] for r in con.execute("SELECT name FROM pg_timezone_names()").fetchall()]
+        close = difflib.get_close_matches(tz, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UserError(
+            f"unknown time zone {tz!r}{hint}",
+            fix="give an IANA time zone name such as UTC, Europe/Berlin or America/New_York",
+        )
+    exact = [r[0] for r in rows if r[0] == tz]
+    return str(exact[0] if exact else rows[0][0])
+
+
+@dataclass
+class _Staged:
+    """One staged file: its rows occupy stage rowids [start, start + rows)."""
+
+    probed: ProbedFile
+    index: int
+    start: int
+    rows: int
+    lines: LineMap | None = None
+
+
+@dataclass
+class _Run:
+    con: Any
+    tz: str
+    files: list[_Staged] = field(default_factory=list)
+    counts: dict[str, TableCounts] = field(default_factory=dict)
+    rejects: pa.Table | None = None
+    reject_kinds: list[str] = field(default_factory=list)
+
+
+# --- hashing (in a thread, while DuckDB reads) -----------------------------------------
+
+
+class _Hasher(threading.Thread):
+    def __init__(self, paths: list[Path]) -> None:
+        super().__init__(daemon=True)
+        self.paths = paths
+        self.digests: dict[Path, str] = {}
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            for path in self.paths:
+                digest = hashlib.sha256()
+                with path.open("rb") as handle:
+                    while chunk := handle.read(1 << 22):
+                        digest.update(chunk)
+                self.digests[path] = digest.hexdigest()
+        except BaseException as exc:  # reported by the importing thread
+            self.error = exc
+
+
+def _imported_checksums(con: Any) -> set[str]:
+    seen: set[str] = set()
+    for (files,) in con.execute("SELECT files FROM imports WHERE status = 'ok'").fetchall():
+        for entry in json.loads(files or "[]"):
+            seen.add(str(entry.get("sha256")))
+    return seen
+
+
+# --- step 1: stage ---------------------------------------------------------------------
+
+
+def _stage(run: _Run, probed: list[ProbedFile], progress: Progress | None) -> None:
+    con = run.con
+    created: set[str] = set()
+    total = len(probed)
+    for index, item in enumerate(probed):
+        table = item.source.table
+        name = _stage_name(table)
+        if progress:
+            progress(f"reading {item.source.path.name}", index, total)
+        select = f"SELECT *, FALSE AS _skip FROM ({stage_select(item, index)})"  # noqa: S608
+        start = 0
+        if table in created:
+            (start,) = con.execute(f"SELECT count(*) FROM {name}").fetchone()  # noqa: S608
+            con.execute(f"INSERT INTO {name} {select}", [str(item.source.path)])
+        else:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}", [str(item.source.path)])
+            created.add(table)
+        (end,) = con.execute(f"SELECT count(*) FROM {name}").fetchone()  # noqa: S608
+        run.files.append(_Staged(item, index, int(start), int(end) - int(start)))
+    if progress:
+        progress("read", total, total)
+    for table in TABLES:
+        if table not in created:
+            columns = ", ".join(
+                f"CAST(NULL AS {_sql_type(TABLES[table], c)}) AS {ident(c)}"
+                for c in TABLES[table].names
+            )
+            extra = ", FALSE AS _derived" if table == "events" else ""
+            error = "CAST(NULL AS STRUCT(col VARCHAR, kind VARCHAR, msg VARCHAR, bad VARCHAR))"
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {_stage_name(table)} AS SELECT {columns}, "
+                f"CAST(0 AS INTEGER) AS _file, {error} AS _e, CAST(NULL AS VARCHAR) AS _raw"
+                f"{extra}, FALSE AS _skip LIMIT 0"
+            )
+
+
+def _sql_type(table: Table, column: str) -> str:
+    from supportkpi.sources.stage import canonical_sql_type
+
+    return canonical_sql_type(table[column].kind)
+
+
+# --- step 2: checks across rows --------------------------------------------------------
+
+
+def _content(table: Table, alias: str) -> str:
+    fields = ", ".join(f"{literal(c)}: {alias}.{ident(c)}" for c in table.names)
+    return "{" + fields + "}"
+
+
+def _check_across_rows(run: _Run) -> None:
+    con = run.con
+    events = _stage_name("events")
+    # Identical events without an id: the 2nd, 3rd... occurrence gets a suffix.
+    con.execute(
+        f"UPDATE {events} SET event_id = {events}.event_id || '-' || CAST(d.occ AS VARCHAR) "  # noqa: S608
+        f"FROM (SELECT rowid AS rid, row_number() OVER (PARTITION BY event_id ORDER BY rowid) "
+        f"AS occ FROM {events} WHERE _derived AND _e IS NULL AND event_id IN "
+        f"(SELECT event_id FROM {events} WHERE _derived AND _e IS NULL GROUP BY event_id "
+        f"HAVING count(*) > 1)) d WHERE {events}.rowid = d.rid AND d.occ > 1"
+    )
+    for name in _ORDER:
+        table = TABLES[name]
+        stage = _stage_name(name)
+        key = ident(table.key)
+        # Later rows with an id seen before: identical ones are skipped, others rejected.
+        con.execute(
+            f"UPDATE {stage} SET _skip = d.same, _e = CASE WHEN d.same THEN NULL ELSE "  # noqa: S608
+            f"struct_pack(col := {literal(table.key)}, kind := 'duplicate', msg := NULL, "
+            f"bad := CAST(d.first_rid AS VARCHAR)) END "
+            f"FROM (SELECT s.rid0 AS rid, f.rowid AS first_rid, "
+            f"({_content(table, 's')} IS NOT DISTINCT FROM {_content(table, 'f')}) AS same "
+            f"FROM (SELECT rowid AS rid0, * FROM {stage} WHERE _e IS NULL AND {key} IN "
+            f"(SELECT {key} FROM {stage} WHERE _e IS NULL GROUP BY {key} HAVING count(*) > 1)"
+            f") s JOIN (SELECT {key} AS k, min(rowid) AS m FROM {stage} WHERE _e IS NULL "
+            f"GROUP BY {key}) firsts ON firsts.k = s.{key} "
+            f"JOIN {stage} f ON f.rowid = firsts.m WHERE s.rid0 <> firsts.m) d "
+            f"WHERE {stage}.rowid = d.rid"
+        )
+    tickets = _stage_name("tickets")
+    con.execute(
+        f"UPDATE {events} SET _e = struct_pack(col := 'ticket_id', kind := 'unknown_ticket', "  # noqa: S608
+        f"msg := 'event for unknown ticket ''' || ticket_id || '''', bad := ticket_id) "
+        f"WHERE _e IS NULL AND NOT _skip "
+        f"AND NOT EXISTS (SELECT 1 FROM {tickets} t WHERE t.ticket_id = {events}.ticket_id "
+        f"AND t._e IS NULL) "
+        f"AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.ticket_id = {events}.ticket_id)"
+    )
+
+
+# --- step 3: rejects -------------------------------------------------------------------
+
+
+def _suggestion(column: str, bad: str) -> str:
+    model_column = None
+    for table in TABLES.values():
+        if column in table.names and table[column].allowed:
+            model_column = table[column]
+            break
+    if model_column is None or model_column.allowed is None:
+        return ""
+    allowed = list(model_column.allowed)
+    synonyms = model_column.synonyms or {}
+    folded = "_".join(bad.strip().lower().replace("-", " ").split())
+    close = difflib.get_close_matches(folded, allowed + sorted(synonyms), n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean {synonyms.get(close[0], close[0])!r}?)"
+    return f" (expected one of: {', '.join(allowed)})"
+
+
+def _collect_rejects(run: _Run) -> None:
+    con = run.con
+    parts: list[pa.Table] = []
+    by_index = {f.index: f for f in run.files}
+    for name in _ORDER:
+        table = TABLES[name]
+        stage = _stage_name(name)
+        result = con.sql(
+            f"SELECT rowid AS rid, _file, _e.col AS col, _e.kind AS kind, _e.msg AS msg, "  # noqa: S608
+            f"_e.bad AS bad, {ident(table.key)} AS key, coalesce(_raw, CAST(to_json("
+            f"{_content(table, stage)}) AS VARCHAR)) AS raw FROM {stage} "
+            f"WHERE _e IS NOT NULL ORDER BY rowid"
+        ).to_arrow_table()
+        if result.num_rows:
+            parts.append(result.append_column("table_name", pa.array([name] * result.num_rows)))
+    if not parts:
+        run.rejects = None
+        return
+    rejects = pa.concat_tables(parts)
+    rid = rejects["rid"].to_numpy()
+    file_idx = rejects["_file"].to_numpy()
+    lines = np.zeros(len(rid), dtype=np.int64)
+    for index in np.unique(file_idx):
+        staged = by_index[int(index)]
+        if staged.lines is None:
+            staged.lines = line_map(staged.probed.source, staged.rows)
+        mask = file_idx == index
+        lines[mask] = staged.lines.lines(rid[mask] - staged.start)
+    files = [by_index[int(i)].probed.file for i in file_idx]
+    kinds = rejects["kind"].to_pylist()
+    messages = rejects["msg"].to_pylist()
+    cols = rejects["col"].to_pylist()
+    bads = rejects["bad"].to_pylist()
+    keys = rejects["key"].to_pylist()
+    table_names = rejects["table_name"].to_pylist()
+    suggestions: dict[tuple[str, str], str] = {}
+    for i, kind in enumerate(kinds):
+        if kind == ENUM_KIND:
+            pair = (cols[i], bads[i])
+            if pair not in suggestions:
+                suggestions[pair] = _suggestion(*pair)
+            messages[i] = f"{messages[i]}{suggestions[pair]}"
+        elif kind == "duplicate":
+            first_rid = int(bads[i])
+            first = next(f for f in run.files if f.start <= first_rid < f.start + f.rows
+                         and f.probed.source.table == table_names[i])  # fmt: skip
+            if first.lines is None:
+                first.lines = line_map(first.probed.source, first.rows)
+            first_line = int(first.lines.lines(np.array([first_rid - first.start]))[0])
+            messages[i] = (
+                f"duplicate {cols[i]} {keys[i]!r} with different content "
+                f"(first row at {first.probed.file}:{first_line})"
+            )
+    run.reject_kinds = kinds
+    run.rejects = pa.table(
+        {
+            "table_name": pa.array(table_names, pa.string()),
+            "file": pa.array(files, pa.string()),
+            "line": pa.array(lines, pa.int64()),
+            "column_name": pa.array(cols, pa.string()),
+            "reason": pa.array(messages, pa.string()),
+            "raw_json": rejects["raw"].cast(pa.string()),
+        }
+    )
+
+
+# --- step 4: write ---------------------------------------------------------------------
+
+
+def _write_table(run: _Run, name: str, import_id: int) -> None:
+    con = run.con
+    table = TABLES[name]
+    stage = _stage_name(name)
+    key = ident(table.key)
+    counts = run.counts[name]
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _sk_match AS SELECT s.{key} AS k, "  # noqa: S608
+        f"({_content(table, 's')} IS NOT DISTINCT FROM {_content(table, 't')}) AS same "
+        f"FROM {stage} s JOIN {name} t ON t.{key} = s.{key} WHERE s._e IS NULL AND NOT s._skip"
+    )
+    same, changed = con.execute(
+        "SELECT count(*) FILTER (WHERE same), count(*) FILTER (WHERE NOT same) FROM _sk_match"
+    ).fetchone()
+    con.execute(f"DELETE FROM {name} WHERE {key} IN (SELECT k FROM _sk_match WHERE NOT same)")  # noqa: S608
+    columns = ", ".join(ident(c) for c in table.names)
+    (inserted,) = con.execute(
+        f"INSERT INTO {name} ({columns}, import_id) SELECT {columns}, CAST(? AS BIGINT) "  # noqa: S608
+        f"FROM {stage} s WHERE _e IS NULL AND NOT _skip AND NOT EXISTS "
+        f"(SELECT 1 FROM _sk_match m WHERE m.k = s.{key} AND m.same)",
+        [import_id],
+    ).fetchone()
+    counts.updated = int(changed)
+    counts.imported = int(inserted) - int(changed)
+    counts.skipped += int(same)
+
+
+def _write_rejects(run: _Run, import_id: int) -> None:
+    if run.rejects is None:
+        return
+    rejects = run.rejects.add_column(
+        0, "import_id", pa.array([import_id] * run.rejects.num_rows, pa.int64())
+    )
+    run.con.register("_sk_rejects_arrow", rejects)
+    try:
+        run.con.execute(
+            "INSERT INTO rejects (import_id, table_name, file, line, column_name, reason, "
+            "raw_json) SELECT import_id, table_name, file, line, column_name, reason, raw_json "
+            "FROM _sk_rejects_arrow"
+        )
+    finally:
+        run.con.unregister("_sk_rejects_arrow")
+
+
+def _write_import(run: _Run, import_id: int, started: datetime, files: list[ImportedFile]) -> None:
+    read = sum(c.read for c in run.counts.values())
+    written = sum(c.imported + c.updated for c in run.counts.values())
+    rejected = sum(c.rejected for c in run.counts.values())
+    run.con.execute(
+        "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'ok')",
+        [
+            import_id,
+            started,
+            datetime.now(UTC),
+            json.dumps([f.__dict__ for f in files]),
+            read,
+            written,
+            rejected,
+            run.tz,
+        ],
+    )
+
+
+def _write(
+    run: _Run, started: datetime, files: list[ImportedFile], progress: Progress | None
+) -> int:
+    con = run.con
+    con.execute("BEGIN TRANSACTION")
+    try:
+        (import_id,) = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()
+        for done, name in enumerate(_ORDER):
+            if progress:
+                progress(f"writing {name}", done, len(_ORDER))
+            _write_table(run, name, int(import_id))
+        _write_rejects(run, int(import_id))
+        _write_import(run, int(import_id), started, files)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    if progress:
+        progress("written", len(_ORDER), len(_ORDER))
+    return int(import_id)
+
+
+# --- the whole import ------------------------------------------------------------------
+
+
+def _drop_stages(con: Any) -> None:
+    for name in TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {_stage_name(name)}")
+    con.execute("DROP TABLE IF EXISTS _sk_match")
+
+
+def _count(run: _Run) -> None:
+    for name in TABLES:
+        stage = _stage_name(name)
+        read, rejected, skipped = run.con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE _e IS NOT NULL), "  # noqa: S608
+            f"count(*) FILTER (WHERE _skip) FROM {stage}"
+        ).fetchone()
+        run.counts[name] = TableCounts(read=int(read), rejected=int(rejected), skipped=int(skipped))
+
+
+def run_import(
+    con: Any,
+    paths: Sequence[str | Path],
+    *,
+    tz: str = "UTC",
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import files and folders into the store behind the DuckDB connection ``con``."""
+    started = datetime.now(UTC)
+    con = _Connection(con)
+    tz = check_time_zone(con, tz)
+    sources: list[SourceFile] = discover([Path(p) for p in paths])
+    probed = [probe(con, s) for s in sources]
+    hasher = _Hasher([s.path for s in sources])
+    hasher.start()
+    (previous_tz,) = con.execute("SELECT current_setting('TimeZone')").fetchone()
+    run = _Run(con=con, tz=tz)
+    try:
+        con.execute(f"SET TimeZone = {literal(tz)}")  # tz is a name DuckDB listed itself
+        _stage(run, probed, progress)
+        hasher.join()
+        if hasher.error is not None:
+            raise hasher.error
+        files = [
+            ImportedFile(
+                path=str(f.probed.source.path),
+                table=f.probed.source.table,
+                size=f.probed.source.path.stat().st_size,
+                sha256=hasher.digests[f.probed.source.path],
+                rows=f.rows,
+            )
+            for f in run.files
+        ]
+        if {f.sha256 for f in files} <= _imported_checksums(con):
+            return ImportSummary(
+                import_id=None,
+                tables={name: TableCounts() for name in TABLES},
+                rejects_by_reason={},
+                files=files,
+                already_imported=True,
+                source_tz=tz,
+            )
+        _check_across_rows(run)
+        _count(run)
+        _collect_rejects(run)
+        by_reason: dict[str, int] = {}
+        for kind in run.reject_kinds:
+            by_reason[kind] = by_reason.get(kind, 0) + 1
+        examples = _examples(run)
+        if strict and run.rejects is not None:
+            first = examples[0]
+            raise StrictImportError(
+                f"{run.rejects.num_rows} row(s) rejected, nothing imported; first: "
+                f"{first.file}:{first.line}: {first.column}: {first.reason}",
+                fix="correct the rows (see docs/importing.md) or import without --strict",
+            )
+        import_id = _write(run, started, files, progress)
+        return ImportSummary(
+            import_id=import_id,
+            tables={name: run.counts[name] for name in TABLES},
+            rejects_by_reason=dict(sorted(by_reason.items())),
+            files=files,
+            source_tz=tz,
+            examples=examples,
+        )
+    finally:
+        hasher.join()
+        con.execute(f"SET TimeZone = {literal(str(previous_tz))}")
+        _drop_stages(con)
+
+
+def _examples(run: _Run) -> list[RejectExample]:
+    if run.rejects is None:
+        return []
+    head = run.rejects.slice(0, _MAX_EXAMPLES).to_pylist()
+    return [
+        RejectExample(
+            table=r["table_name"],
+            file=r["file"],
+            line=r["line"],
+            column=r["column_name"],
+            reason=r["reason"],
+        )
+        for r in head
+    ]

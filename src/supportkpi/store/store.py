@@ -1,0 +1,178 @@
+"""A supportkpi store: the four canonical tables and the record of imports, on one backend.
+
+``open_store()`` opens (or creates) a DuckDB file by default; Ibis URLs reach other
+backends. KPI code reads the canonical tables through :attr:`Store.con` or
+:meth:`Store.table`; only the importer needs DuckDB itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import ibis
+
+from supportkpi.errors import StoreError
+from supportkpi.store.importer import Progress, run_import
+from supportkpi.store.results import ImportSummary, StoreInfo
+from supportkpi.store.tables import CANONICAL, ensure_tables
+
+__all__ = ["DEFAULT_STORE", "Store", "open_store"]
+
+DEFAULT_STORE = "supportkpi.duckdb"
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(value.isoformat()).replace("+00:00", "Z")
+
+
+class Store:
+    """An open store. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, con: Any, target: str, *, read_only: bool) -> None:
+        self.con = con
+        self.target = target
+        self.read_only = read_only
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        disconnect = getattr(self.con, "disconnect", None)
+        if callable(disconnect):
+            disconnect()
+
+    def table(self, name: str) -> ibis.Table:
+        """One of the tables (``tickets``, ``events``, ``contacts``, ``agents``, ...)."""
+        return self.con.table(name)
+
+    @property
+    def _duckdb(self) -> Any:
+        if getattr(self.con, "name", None) != "duckdb":
+            raise StoreError(
+                f"importing needs a DuckDB store, {self.target} is {self.con.name}",
+                fix="import into a DuckDB file (the default), then copy the tables",
+            )
+        if self.read_only:
+            raise StoreError(
+                f"store {self.target} is open read-only", fix="open it without read_only"
+            )
+        return self.con.con
+
+    def import_files(
+        self,
+        paths: Sequence[str | Path],
+        *,
+        tz: str = "UTC",
+        strict: bool = False,
+        progress: Progress | None = None,
+    ) -> ImportSummary:
+        """Validate and import CSV, Parquet and JSON Lines files or folders.
+
+        ``tz`` is the time zone of timestamps without an offset. Rows that cannot be
+        imported are kept in ``rejects``; with ``strict`` any reject fails the import
+        (:class:`~supportkpi.errors.StrictImportError`) and nothing is written.
+        Importing files already imported changes nothing.
+        """
+        return run_import(self._duckdb, paths, tz=tz, strict=strict, progress=progress)
+
+    def info(self) -> StoreInfo:
+        """Row counts, date ranges, channels, time zones and the import history."""
+        counts = {
+            name: int(self.table(name).count().to_pyarrow().as_py())
+            for name in (*CANONICAL, "imports", "rejects")
+        }
+        tickets = self.table("tickets")
+        contacts = self.table("contacts")
+        t_range = tickets.aggregate(lo=tickets.created_at.min(), hi=tickets.created_at.max())
+        c_range = contacts.aggregate(lo=contacts.arrived_at.min(), hi=contacts.arrived_at.max())
+        t_row = t_range.to_pyarrow().to_pylist()[0]
+        c_row = c_range.to_pyarrow().to_pylist()[0]
+        imports = self.table("imports")
+        zones = imports.filter(imports.status == "ok").source_tz.name("tz")
+        zone_list = sorted(str(z) for z in zones.to_pyarrow().to_pylist() if z is not None)
+        return StoreInfo(
+            target=self.target,
+            tables=counts,
+            tickets_from=_iso(t_row["lo"]),
+            tickets_to=_iso(t_row["hi"]),
+            contacts_from=_iso(c_row["lo"]),
+            contacts_to=_iso(c_row["hi"]),
+            ticket_channels=_by_channel(tickets),
+            contact_channels=_by_channel(contacts),
+            source_time_zones=sorted(set(zone_list)),
+            imports=counts["imports"],
+            rejects=counts["rejects"],
+        )
+
+
+def _by_channel(table: ibis.Table) -> dict[str, int]:
+    grouped = table.group_by("channel").aggregate(n=table.count()).order_by("channel")
+    return {str(r["channel"]): int(r["n"]) for r in grouped.to_pyarrow().to_pylist()}
+
+
+def _connect_duckdb(path: str, read_only: bool) -> Any:
+    file = Path(path)
+    if path != ":memory:":
+        if file.is_dir():
+            raise StoreError(f"store {path} is a folder", fix="give a .duckdb file path")
+        if read_only and not file.exists():
+            raise StoreError(
+                f"no store at {path}", fix="import data first with `supportkpi import PATH`"
+            )
+        if not file.parent.exists():
+            raise StoreError(
+                f"folder {file.parent} does not exist", fix="create it or choose another path"
+            )
+    try:
+        return ibis.duckdb.connect(path, read_only=read_only)
+    except Exception as exc:  # DuckDB's IOException and friends: not a database file
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise StoreError(
+            f"cannot open {path} as a DuckDB store ({detail})",
+            fix="point --store at a supportkpi .duckdb file or a new path",
+        ) from None
+
+
+def open_store(target: str | Path | None = None, *, read_only: bool = False) -> Store:
+    """Open the store at ``target``, creating an empty one if needed.
+
+    ``target``: None for ``supportkpi.duckdb`` in the current folder, a path to a DuckDB
+    file, or an Ibis URL (``duckdb://path``, ``postgres://user@host/db``).
+    """
+    text = DEFAULT_STORE if target is None else str(target)
+    if "://" in text:
+        scheme, _, rest = text.partition("://")
+        if scheme == "duckdb":
+            con = _connect_duckdb(rest or ":memory:", read_only)
+        else:
+            try:
+                con = ibis.connect(text)
+            except Exception as exc:  # unknown scheme, unreachable server, bad credentials
+                detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise StoreError(
+                    f"cannot open store URL {text!r} ({detail})",
+                    fix="use a DuckDB file path, duckdb://path or postgres://user@host/db",
+                ) from None
+    else:
+        con = _connect_duckdb(text, read_only)
+    try:
+        ensure_tables(con, text, read_only=read_only)
+    except BaseException:
+        disconnect = getattr(con, "disconnect", None)
+        if callable(disconnect):
+            disconnect()
+        raise
+    return Store(con, text, read_only=read_only)
