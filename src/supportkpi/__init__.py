@@ -10,17 +10,24 @@ from supportkpi.errors import (
     UnsupportedOperation,
     UserError,
 )
+from supportkpi.store import ImportSummary, Store, StoreInfo, TableCounts
+from supportkpi.store import open_store as open
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ConfigError",
+    "ImportSummary",
     "InputFileError",
     "InternalError",
+    "Store",
     "StoreError",
+    "StoreInfo",
     "StrictImportError",
     "SupportKPIError",
+    "TableCounts",
     "UnsupportedOperation",
     "UserError",
     "__version__",
+    "open",
 ]

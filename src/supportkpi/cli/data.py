@@ -1,0 +1,140 @@
+"""``supportkpi import`` and ``supportkpi info``: load data into a store and describe it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from supportkpi.errors import UserError
+from supportkpi.store import DEFAULT_STORE, REASONS, ImportSummary, StoreInfo, open_store
+
+__all__ = ["register"]
+
+StoreOption = Annotated[
+    str,
+    typer.Option(
+        "--store",
+        "-s",
+        help="DuckDB file or Ibis URL (duckdb://path, postgres://user@host/db).",
+    ),
+]
+
+
+def _import(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Files or folders: tickets*, events*, contacts*, agents* as .csv, .parquet "
+            "or .jsonl, or files inside folders named after the table.",
+            show_default=False,
+        ),
+    ],
+    store: StoreOption = DEFAULT_STORE,
+    tz: Annotated[
+        str,
+        typer.Option("--tz", help="Time zone of timestamps that have no offset (IANA name)."),
+    ] = "UTC",
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail, writing nothing, if any row is rejected.")
+    ] = False,
+    show_rejects: Annotated[
+        int, typer.Option("--show-rejects", help="How many example rejects to print.", min=0)
+    ] = 5,
+) -> None:
+    """Validate and import support data into the store (re-importing changes nothing)."""
+    console = Console(highlight=False)
+    with open_store(store) as opened:
+        bar = Progress(
+            TextColumn("{task.description:<28}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        with bar:
+            task = bar.add_task("starting", total=1)
+
+            def progress(step: str, done: int, total: int) -> None:
+                bar.update(task, description=step, completed=done, total=max(total, 1))
+
+            summary = opened.import_files(paths, tz=tz, strict=strict, progress=progress)
+    _print_summary(console, summary, show_rejects)
+
+
+def _print_summary(console: Console, summary: ImportSummary, show_rejects: int) -> None:
+    if summary.already_imported:
+        console.print("Already imported: every file has been imported before; nothing written.")
+        return
+    table = Table(title=f"Import {summary.import_id} (timestamps without offset read in "
+                  f"{summary.source_tz})")  # fmt: skip
+    for header in ("table", "read", "imported", "updated", "skipped", "rejected"):
+        table.add_column(header, justify="left" if header == "table" else "right")
+    for name, counts in summary.tables.items():
+        if counts.read:
+            table.add_row(
+                name,
+                *(str(v) for v in (counts.read, counts.imported, counts.updated,
+                                   counts.skipped, counts.rejected)),
+            )  # fmt: skip
+    console.print(table)
+    if summary.rejects_by_reason:
+        reasons = Table(title="Rejected rows by reason")
+        reasons.add_column("reason")
+        reasons.add_column("rows", justify="right")
+        for kind, count in summary.rejects_by_reason.items():
+            reasons.add_row(REASONS.get(kind, kind), str(count))
+        console.print(reasons)
+        for example in summary.examples[:show_rejects]:
+            console.print(f"  {example}", markup=False, soft_wrap=True)
+        console.print(
+            "All rejects are in the store's `rejects` table (see docs/importing.md).",
+            markup=False,
+        )
+
+
+def _info(
+    store: StoreOption = DEFAULT_STORE,
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="Output format: table or json.")
+    ] = "table",
+) -> None:
+    """Show what a store holds: row counts, date ranges, channels, imports."""
+    if format not in ("table", "json"):
+        raise UserError(f"unknown format {format!r}", fix="use --format table or --format json")
+    with open_store(store, read_only=True) as opened:
+        info = opened.info()
+    if format == "json":
+        typer.echo(json.dumps(info.to_dict(), indent=2))
+        return
+    _print_info(Console(highlight=False), info)
+
+
+def _print_info(console: Console, info: StoreInfo) -> None:
+    table = Table(title=f"Store {info.target}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in info.tables.items():
+        table.add_row(name, str(count))
+    console.print(table)
+    console.print(f"tickets: {info.tickets_from or '-'} .. {info.tickets_to or '-'}", markup=False)
+    console.print(
+        f"contacts: {info.contacts_from or '-'} .. {info.contacts_to or '-'}", markup=False
+    )
+    for label, channels in (("tickets", info.ticket_channels), ("contacts", info.contact_channels)):
+        shown = ", ".join(f"{k} {v}" for k, v in channels.items()) or "-"
+        console.print(f"{label} by channel: {shown}", markup=False)
+    zones = ", ".join(info.source_time_zones) or "-"
+    console.print(f"source time zones: {zones}", markup=False)
+    console.print(f"imports: {info.imports}, rejected rows: {info.rejects}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(_import)
+    app.command("info")(_info)

@@ -1,0 +1,100 @@
+"""The ``import`` and ``info`` commands: output, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from supportkpi.cli import main
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def _data(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "tickets.csv").write_text(
+        "ticket_id,created_at,channel,customer_id\n"
+        "T-1,2026-03-02 09:00,email,C-1\n"
+        "T-2,2026-03-02 10:00,emial,C-2\n",
+        encoding="utf-8",
+    )
+    return data
+
+
+def test_import_prints_summary_and_examples(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = str(tmp_path / "s.duckdb")
+    code, out, _ = _run(["import", str(_data(tmp_path)), "--store", store], capsys)
+    assert code == 0
+    assert "Import 1 (timestamps without offset read in UTC)" in out
+    assert "│ tickets │    2 │        1 │       0 │       0 │        1 │" in out
+    assert "│ unknown value │    1 │" in out
+    assert f"{tmp_path}/data/tickets.csv:3: channel: unknown channel 'emial' (did you mean " \
+        "'email'?)" in out  # fmt: skip
+    code, out, _ = _run(["import", str(tmp_path / "data"), "--store", store], capsys)
+    assert code == 0
+    assert "Already imported: every file has been imported before; nothing written." in out
+
+
+def test_strict_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = str(tmp_path / "s.duckdb")
+    code, _, err = _run(["import", str(_data(tmp_path)), "--store", store, "--strict"], capsys)
+    assert code == 2
+    assert err.startswith("error: 1 row(s) rejected, nothing imported; first: ")
+    assert err.count("\n") == 1
+
+
+def test_user_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = str(tmp_path / "s.duckdb")
+    data = str(_data(tmp_path))
+    code, _, err = _run(["import", data, "--store", store, "--tz", "Nowhere/City"], capsys)
+    assert (code, err.count("\n")) == (2, 1)
+    assert err.startswith("error: unknown time zone 'Nowhere/City'")
+    code, _, err = _run(["import", str(tmp_path / "missing.csv"), "--store", store], capsys)
+    assert code == 2
+    assert err == (f"error: {tmp_path}/missing.csv: no such file or folder (fix: check the path)\n")
+    code, _, err = _run(["info", "--store", str(tmp_path / "none.duckdb")], capsys)
+    assert code == 2
+    assert err.startswith(f"error: no store at {tmp_path}/none.duckdb (fix: import data first")
+
+
+def test_info_json_and_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = str(tmp_path / "s.duckdb")
+    _run(["import", str(_data(tmp_path)), "--store", store, "--tz", "Europe/Berlin"], capsys)
+    code, out, _ = _run(["info", "--store", store, "--format", "json"], capsys)
+    assert code == 0
+    info = json.loads(out)
+    assert info["tables"]["tickets"] == 1
+    assert info["tickets_from"] == "2026-03-02T08:00:00Z"
+    assert info["source_time_zones"] == ["Europe/Berlin"]
+    assert info["rejects"] == 1
+    code, out, _ = _run(["info", "--store", store], capsys)
+    assert code == 0
+    assert "tickets by channel: email 1" in out
+    assert "imports: 1, rejected rows: 1" in out
+    code, _, err = _run(["info", "--store", store, "--format", "xml"], capsys)
+    assert code == 2
+    assert err == "error: unknown format 'xml' (fix: use --format table or --format json)\n"
+
+
+def test_help_texts(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(["import", "--help"], capsys)
+    assert code == 0
+    assert "Validate and import support data" in out
+    assert "--show-rejects" in out
+    code, out, _ = _run(["info", "--help"], capsys)
+    assert code == 0
+    assert "Show what a store holds" in out
