@@ -1,0 +1,97 @@
+"""The canonical tables made ready for the ticket metrics, as of an instant.
+
+Two decisions live here, once for every ticket KPI:
+
+* **Time.** Nothing after ``as_of`` exists: tickets created later and events that happened
+  later are dropped, so any KPI can be recomputed "as it was" at a past instant.
+* **Merged duplicates.** A ticket whose ``merged_into`` is set is not a ticket of its own:
+  it has no row in the metrics table and is not demand. Its public messages, internal
+  notes and logged work move to the ticket it was merged into (the customer did write,
+  the agent did work). Its status, priority, assignment, escalation and rating events stay
+  behind: they describe the duplicate's own life (typically "closed as merged") and would
+  corrupt the surviving ticket's timeline. One hop is followed: a ticket merged into a
+  ticket that is itself merged counts towards the middle one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import ibis
+import ibis.expr.types as ir
+
+from supportkpi.kpis._time import as_of_literal
+from supportkpi.kpis.inputs import Inputs
+
+__all__ = ["MOVED_WITH_MERGE", "Prepared", "prepare"]
+
+MOVED_WITH_MERGE: tuple[str, ...] = ("message", "note", "work")
+"""Event kinds of a merged duplicate that count towards the ticket it was merged into."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    tickets: ir.Table
+    """Surviving tickets created by ``as_of`` with defaults applied, plus ``merged_tickets``."""
+    events: ir.Table
+    """Events by ``as_of`` on surviving tickets (``ticket_id`` already remapped), plus
+    ``is_public`` (a public message), ``own`` (not moved from a duplicate)."""
+    as_of: ir.TimestampScalar
+
+
+def prepare(inputs: Inputs, as_of: datetime) -> Prepared:
+    at = as_of_literal(as_of)
+    raw = inputs.tickets.filter(inputs.tickets.created_at <= at)
+    merged = raw.filter(raw.merged_into.notnull())
+    merged_counts = merged.group_by(ticket_id=merged.merged_into).agg(merged_tickets=merged.count())
+    alive = raw.filter(raw.merged_into.isnull())
+    alive = alive.select(
+        "ticket_id",
+        "created_at",
+        "channel",
+        "customer_id",
+        created_by=alive.created_by.fill_null("customer"),
+        type=alive.type,
+        tags=alive.tags,
+        initial_priority=alive.priority.fill_null("normal"),
+        customer_tier=alive.customer_tier,
+        team=alive.team,
+        agent_id=alive.agent_id,
+        product=alive.product,
+        brand=alive.brand,
+    )
+    alive = alive.left_join(merged_counts, "ticket_id").select(
+        *[alive[c] for c in alive.columns],
+        merged_tickets=merged_counts.merged_tickets.fill_null(0),
+    )
+
+    owner = raw.select(
+        src_id=raw.ticket_id,
+        owner_id=ibis.coalesce(raw.merged_into, raw.ticket_id),
+        is_dup=raw.merged_into.notnull(),
+    )
+    ev = inputs.events.filter(inputs.events.at <= at)
+    joined = ev.inner_join(owner, ev.ticket_id == owner.src_id)
+    joined = joined.filter(~joined.is_dup | joined.kind.isin(MOVED_WITH_MERGE))
+    events = joined.select(
+        ticket_id=joined.owner_id,
+        event_id=joined.event_id,
+        at=joined.at,
+        kind=joined.kind,
+        actor_role=joined.actor_role,
+        is_public=(joined.kind == "message") & joined.public.fill_null(True),
+        own=~joined.is_dup,
+        status=joined.status,
+        priority=joined.priority,
+        team=joined.team,
+        assignee_id=joined.assignee_id,
+        escalated_to=joined.escalated_to,
+        work_seconds=joined.work_seconds,
+        rating=joined.rating,
+    )
+    # Only events of tickets that survive (a duplicate merged into an unknown or future
+    # ticket has nowhere to go).
+    keep = alive.select(kept_id=alive.ticket_id)
+    events = events.semi_join(keep, events.ticket_id == keep.kept_id)
+    return Prepared(tickets=alive, events=events, as_of=at)

@@ -1,0 +1,164 @@
+"""Next reply time: one row per customer message that starts a wait for a reply.
+
+The ticket's conversation is read as a stream of three kinds of items, in time order:
+public agent replies, solves (the start of each solve period) and *live* customer public
+messages (written while the ticket was not solved or closed: a "thanks" after solving
+starts nothing). A live customer message starts a wait when the item before it is an agent
+reply or a solve and the ticket has had an agent reply already (the messages before the
+first reply are first response time, not next reply time). Later customer messages of
+the same burst join that wait. The wait ends at the next agent reply, or at the next solve
+(``ended_by = 'solved'``: no reply time is recorded, the clock just stops). Waits still
+running at ``as_of`` have ``waiting_so_far_s``.
+
+For an agent-created ticket, agent messages before the first customer message are not
+replies (the clock has not started).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from supportkpi.kpis._time import as_instant, now_utc, seconds_between
+from supportkpi.kpis.inputs import Inputs
+from supportkpi.kpis.prepare import Prepared, prepare
+from supportkpi.kpis.status import SOLVED_STATUSES, intervals_of, solve_periods
+
+__all__ = ["REPLY_COLUMNS", "reply_metrics"]
+
+REPLY_COLUMNS: tuple[str, ...] = (
+    "ticket_id",
+    "message_at",
+    "next_reply_at",
+    "next_reply_s",
+    "ended_by",
+    "waiting_so_far_s",
+    "channel",
+    "type",
+    "tags",
+    "priority",
+    "customer_tier",
+    "team",
+    "agent_id",
+    "product",
+    "brand",
+    "created_by",
+)
+
+
+def reply_metrics(
+    inputs: Inputs,
+    config: Any | None = None,
+    *,
+    as_of: datetime | None = None,
+    clock: Any | None = None,
+) -> ir.Table:
+    """One row per customer message awaiting a next reply (see the module docstring)."""
+    instant = as_instant(as_of) if as_of is not None else now_utc()
+    prep = prepare(inputs, instant)
+    table = _replies(prep)
+    if clock is not None:
+        from supportkpi.kpis.business import add_reply_business_columns
+
+        table = add_reply_business_columns(table, clock, config, as_of=prep.as_of)
+    return table
+
+
+def _stream(prep: Prepared) -> ir.Table:
+    e = prep.events
+    t = prep.tickets
+    customer = e.filter(e.is_public & (e.actor_role == "customer"))
+    firsts = customer.group_by(c_ticket=customer.ticket_id).agg(first_cust=customer.at.min())
+    starts = t.left_join(firsts, t.ticket_id == firsts.c_ticket).select(
+        s_ticket=t.ticket_id,
+        start=ibis.ifelse(t.created_by == "agent", firsts.first_cust, t.created_at),
+    )
+    agent = e.filter(e.is_public & (e.actor_role == "agent"))
+    agent = agent.inner_join(
+        starts, (agent.ticket_id == starts.s_ticket) & (agent.at >= starts.start)
+    )
+    replies = agent.select(ticket_id=agent.ticket_id, at=agent.at, role=ibis.literal("agent"))
+
+    iv = intervals_of(prep)
+    solves = solve_periods(prep, iv)
+    solves = solves.select(
+        ticket_id=solves.ticket_id, at=solves.solved_at, role=ibis.literal("solve")
+    )
+
+    solved_iv = iv.filter(iv.status.isin(SOLVED_STATUSES))
+    inside = (
+        (customer.ticket_id == solved_iv.ticket_id)
+        & (solved_iv.start_at <= customer.at)
+        & (
+            (customer.at < solved_iv.end_at)
+            | (solved_iv.is_current & (customer.at <= solved_iv.end_at))
+        )
+    )
+    live = customer.anti_join(solved_iv, inside)
+    messages = live.select(ticket_id=live.ticket_id, at=live.at, role=ibis.literal("customer"))
+    return replies.union(solves).union(messages)
+
+
+def _replies(prep: Prepared) -> ir.Table:
+    s = _stream(prep)
+    s = s.mutate(
+        rank=ibis.cases((s.role == "agent", 0), (s.role == "solve", 1), else_=2),
+    )
+    order = ["at", "rank"]
+    w = ibis.window(group_by="ticket_id", order_by=order)
+    upto = ibis.window(group_by="ticket_id", order_by=order, rows=(None, 0))
+    after = ibis.window(group_by="ticket_id", order_by=order, rows=(1, None))
+    is_agent = s.role == "agent"
+    s = s.mutate(
+        prev_role=s.role.lag().over(w),
+        agents_before=is_agent.cast("int64").sum().over(upto),
+        next_agent_at=ibis.cases((is_agent, s.at)).min().over(after),
+        next_solve_at=ibis.cases((s.role == "solve", s.at)).min().over(after),
+    )
+    s = s.filter(
+        (s.role == "customer") & s.prev_role.isin(("agent", "solve")) & (s.agents_before > 0)
+    )
+    replied = s.next_agent_at.notnull() & (
+        s.next_solve_at.isnull() | (s.next_agent_at <= s.next_solve_at)
+    )
+    ended_by = ibis.cases(
+        (replied, "reply"), (s.next_solve_at.notnull(), "solved"), else_=ibis.null("string")
+    )
+    next_reply_at = ibis.ifelse(replied, s.next_agent_at, ibis.null("timestamp('UTC')"))
+    rows = s.select(
+        ticket_id=s.ticket_id,
+        message_at=s.at,
+        next_reply_at=next_reply_at,
+        next_reply_s=seconds_between(s.at, next_reply_at),
+        ended_by=ended_by,
+        waiting_so_far_s=ibis.ifelse(
+            ended_by.isnull(), seconds_between(s.at, prep.as_of), ibis.null("float64")
+        ),
+    )
+    return rows.inner_join(_dims(prep), rows.ticket_id == _dims(prep).d_ticket).select(
+        *REPLY_COLUMNS
+    )
+
+
+def _dims(prep: Prepared) -> ir.Table:
+    t = prep.tickets
+    e = prep.events
+    prio = e.filter((e.kind == "priority") & e.priority.notnull() & e.own)
+    last = prio.group_by(p_ticket=prio.ticket_id).agg(last_priority=prio.priority.argmax(prio.at))
+    j = t.left_join(last, t.ticket_id == last.p_ticket)
+    return j.select(
+        d_ticket=j.ticket_id,
+        channel=j.channel,
+        type=j.type,
+        tags=j.tags,
+        priority=ibis.coalesce(j.last_priority, j.initial_priority),
+        customer_tier=j.customer_tier,
+        team=j.team,
+        agent_id=j.agent_id,
+        product=j.product,
+        brand=j.brand,
+        created_by=j.created_by,
+    )

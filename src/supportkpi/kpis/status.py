@@ -1,0 +1,115 @@
+"""Status intervals and solve periods: the timeline every wait and resolution KPI reads.
+
+A ticket is ``new`` from its creation until its first status event; each status event
+starts an interval that lasts until the next one, or until ``as_of`` for the current one.
+Events at the same instant are ordered by event id, so the result is deterministic.
+
+A **solve period** is a maximal run of consecutive ``solved``/``closed`` intervals (going
+from solved to closed is not a new solve). A period is *reopened* when it ends with a
+non-solved status or when the customer writes a public message during it; both signals of
+the same return count once, at the earlier of the two instants.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import ibis
+import ibis.expr.types as ir
+
+from supportkpi.kpis._time import seconds_between
+from supportkpi.kpis.inputs import Inputs
+from supportkpi.kpis.prepare import Prepared, prepare
+
+__all__ = ["SOLVED_STATUSES", "WAITING_STATUSES", "solve_periods", "status_intervals"]
+
+SOLVED_STATUSES: tuple[str, ...] = ("solved", "closed")
+WAITING_STATUSES: tuple[str, ...] = ("new", "open", "on_hold")
+"""Statuses in which the requester waits on the support team (or a third party)."""
+
+
+def status_intervals(inputs: Inputs, as_of: datetime) -> ir.Table:
+    """One row per status interval: ticket_id, status, start_at, end_at, duration_s,
+    is_current (the interval still running at ``as_of``; its end_at is ``as_of``)."""
+    iv = intervals_of(prepare(inputs, as_of))
+    return iv.select("ticket_id", "status", "start_at", "end_at", "duration_s", "is_current")
+
+
+def intervals_of(prep: Prepared) -> ir.Table:
+    t = prep.tickets
+    first = t.select(
+        ticket_id=t.ticket_id,
+        start_at=t.created_at,
+        status=ibis.literal("new"),
+        seq=ibis.literal(0),
+        event_id=ibis.literal(None, type="string"),
+    )
+    e = prep.events
+    e = e.filter((e.kind == "status") & e.status.notnull() & e.own)
+    changes = e.select(
+        ticket_id=e.ticket_id,
+        start_at=e.at,
+        status=e.status,
+        seq=ibis.literal(1),
+        event_id=e.event_id,
+    )
+    rows = first.union(changes)
+    w = ibis.window(group_by="ticket_id", order_by=["start_at", "seq", "event_id"])
+    rows = rows.mutate(next_at=rows.start_at.lead().over(w))
+    rows = rows.mutate(
+        end_at=ibis.coalesce(rows.next_at, prep.as_of),
+        is_current=rows.next_at.isnull(),
+    )
+    return rows.select(
+        "ticket_id",
+        "status",
+        "start_at",
+        "end_at",
+        duration_s=seconds_between(rows.start_at, rows.end_at),
+        is_current=rows.is_current,
+        seq_key=rows.seq,
+        event_key=rows.event_id,
+    )
+
+
+def solve_periods(prep: Prepared, intervals: ir.Table) -> ir.Table:
+    """One row per solve period: ticket_id, solved_at (start), ended_at, is_current,
+    reopen_at (null when the period was not reopened)."""
+    iv = intervals
+    w = ibis.window(group_by="ticket_id", order_by=["start_at", "seq_key", "event_key"])
+    solved = iv.status.isin(SOLVED_STATUSES)
+    iv = iv.mutate(is_solved=solved, prev_solved=solved.lag().over(w).fill_null(False))
+    iv = iv.mutate(run_start=(iv.is_solved != iv.prev_solved).cast("int64"))
+    cum = ibis.window(
+        group_by="ticket_id", order_by=["start_at", "seq_key", "event_key"], rows=(None, 0)
+    )
+    iv = iv.mutate(run_id=iv.run_start.sum().over(cum))
+    iv = iv.filter(iv.is_solved)
+    periods = iv.group_by(["ticket_id", "run_id"]).agg(
+        solved_at=iv.start_at.min(),
+        ended_at=iv.end_at.max(),
+        is_current=iv.is_current.any(),
+    )
+    e = prep.events
+    msgs = e.filter(e.is_public & (e.actor_role == "customer")).select(
+        msg_ticket=e.ticket_id, msg_at=e.at
+    )
+    j = periods.left_join(
+        msgs,
+        (periods.ticket_id == msgs.msg_ticket)
+        & (msgs.msg_at > periods.solved_at)
+        & (
+            (msgs.msg_at < periods.ended_at)
+            | (periods.is_current & (msgs.msg_at <= periods.ended_at))
+        ),
+    )
+    firsts = j.group_by(["ticket_id", "run_id", "solved_at", "ended_at", "is_current"]).agg(
+        first_msg_at=j.msg_at.min()
+    )
+    by_status = ibis.ifelse(firsts.is_current, ibis.null("timestamp('UTC')"), firsts.ended_at)
+    reopen_at = ibis.cases(
+        (firsts.first_msg_at.isnull(), by_status),
+        (by_status.isnull(), firsts.first_msg_at),
+        else_=ibis.least(firsts.first_msg_at, by_status),
+    )
+    return firsts.select("ticket_id", "solved_at", "ended_at", "is_current", reopen_at=reopen_at)
