@@ -150,3 +150,90 @@ def test_next_reply_stops_at_solve(con: Any) -> None:
         # still waiting at 18:00 (the internal note is not a reply)
         ("T3", "10:30", None, None, 27000.0),
     ]
+
+
+def test_reopens_disguised_reopens_and_fcr(con: Any) -> None:
+    t = by_ticket(ticket_metrics(case(con, "reopens"), as_of=instant("2026-03-25T00:00:00Z")))
+    # T1: the customer's message and the status back to open (same instant) are one reopen,
+    # 2 days after the solve: within the 14-day window. Resolved at its last solve.
+    assert t["T1"]["reopens"] == 1 and t["T1"]["reopened"] is True
+    assert t["T1"]["first_reopened_at"] == instant("2026-03-03T09:00:00Z")
+    assert t["T1"]["first_solved_at"] == instant("2026-03-01T12:00:00Z")
+    assert t["T1"]["solved_at"] == instant("2026-03-03T11:00:00Z")
+    assert t["T1"]["first_resolution_s"] == 3 * 3600.0
+    assert t["T1"]["full_resolution_s"] == 50 * 3600.0
+    assert t["T1"]["needed_dialogue"] is False  # the customer wrote only after the solve
+    assert t["T1"]["fcr"] is False and t["T1"]["two_touch"] is True
+    # T2: reopened after 18 days 21 hours: a reopen, but outside the window; still no FCR.
+    assert t["T2"]["reopens"] == 1 and t["T2"]["reopened"] is False
+    assert t["T2"]["fcr"] is False
+    # T3: solved then closed (one solve); the same customer opens T4 on the same type
+    # 4 days 23 hours later: a disguised reopen and a repeat contact (no FCR).
+    assert t["T3"]["reopens"] == 0 and t["T3"]["reopened"] is False
+    assert t["T3"]["solved_at"] == instant("2026-03-01T10:00:00Z")
+    assert t["T3"]["disguised_reopen"] is True and t["T3"]["follow_up_ticket_id"] == "T4"
+    assert t["T3"]["repeat_contact"] is True and t["T3"]["fcr"] is False
+    assert t["T4"]["disguised_reopen"] is None and t["T4"]["fcr"] is None
+    assert t["T4"]["reopened"] is None
+    # T5: the follow-up comes after 8 days 23 hours: a disguised reopen (14 d window) but
+    # not a repeat contact (7 d window), so this is still a first contact resolution.
+    assert t["T5"]["disguised_reopen"] is True and t["T5"]["follow_up_ticket_id"] == "T6"
+    assert t["T5"]["repeat_contact"] is False and t["T5"]["fcr"] is True
+    assert t["T5"]["one_touch"] is True
+    # T7: solved with zero replies: excluded from FCR and from the touch shares.
+    assert t["T7"]["fcr"] is None and t["T7"]["one_touch"] is None
+    assert t["T7"]["touches"] == "zero" and t["T7"]["disguised_reopen"] is False
+    # T8: a customer message after the solve is a reopen even without a status change.
+    assert t["T8"]["reopens"] == 1 and t["T8"]["reopened"] is True and t["T8"]["fcr"] is False
+    # T9/T10: the same customer and type return within 2 days: T9 loses FCR, T10 keeps it.
+    assert t["T9"]["repeat_contact"] is True and t["T9"]["fcr"] is False
+    assert t["T10"]["fcr"] is True and t["T10"]["disguised_reopen"] is False
+
+
+def test_windows_come_from_the_config(con: Any) -> None:
+    class Thresholds:
+        repeat_window = 10 * 86400.0
+        reopen_window = 1 * 86400.0
+
+    t = by_ticket(
+        ticket_metrics(case(con, "reopens"), Thresholds(), as_of=instant("2026-03-25T00:00:00Z"))
+    )
+    assert t["T1"]["reopened"] is False  # 45 hours > 1 day
+    assert t["T5"]["repeat_contact"] is True and t["T5"]["fcr"] is False  # 8d23h < 10 d
+    assert t["T5"]["disguised_reopen"] is False
+
+
+def test_merged_duplicate_escalation_and_reassignment(con: Any) -> None:
+    t = by_ticket(
+        ticket_metrics(case(con, "merge_escalation"), as_of=instant("2026-03-03T00:00:00Z"))
+    )
+    # T2 was merged into T1: no row of its own; its message and work move to T1, its
+    # "closed as merged" status does not.
+    assert sorted(t) == ["T1", "T3", "T4", "T5"]
+    assert t["T1"]["merged_tickets"] == 1
+    assert t["T1"]["work_seconds"] == 120.0
+    assert t["T1"]["solved_at"] == instant("2026-03-02T10:00:00Z")
+    assert t["T1"]["needed_dialogue"] is False and t["T1"]["fcr"] is True
+    # T3: t1-a -> t1-b (same tier) is a reassignment; -> tier2 with an escalation at the
+    # same instant is the escalation, not a reassignment.
+    assert t["T3"]["reassignments"] == 1 and t["T3"]["reassigned"] is True
+    assert t["T3"]["escalated"] is True and t["T3"]["escalated_to"] == "tier2"
+    assert t["T3"]["first_escalated_at"] == instant("2026-03-02T11:00:00Z")
+    # T4: t1-a -> t1-b counts; back to A1 in t1-b does not change the team; the move to a
+    # tier-2 agent is not a same-tier handoff. No escalation event: not escalated.
+    assert t["T4"]["reassignments"] == 1 and t["T4"]["escalated"] is False
+    assert t["T4"]["escalated_to"] is None
+    # T5: agent-created, priority raised by an event; no customer message: no clock.
+    assert t["T5"]["is_outbound"] is True and t["T5"]["is_demand"] is False
+    assert (t["T5"]["priority"], t["T5"]["initial_priority"]) == ("high", "normal")
+    assert t["T5"]["clock_start_at"] is None and t["T5"]["waiting_so_far_s"] is None
+
+
+def test_work_logs_and_ratings(con: Any) -> None:
+    t = by_ticket(ticket_metrics(case(con, "work_csat"), as_of=instant("2026-03-03T00:00:00Z")))
+    assert t["T1"]["work_seconds"] == 540.0 and t["T1"]["work_per_reply_s"] == 270.0
+    assert t["T2"]["work_seconds"] is None and t["T2"]["work_per_reply_s"] is None
+    assert (t["T1"]["rating"], t["T1"]["csat_good"]) == ("good", True)  # the last rating
+    assert t["T1"]["rated_at"] == instant("2026-03-02T12:00:00Z")
+    assert (t["T2"]["rating"], t["T2"]["csat_good"]) == ("bad", False)
+    assert (t["T3"]["rating"], t["T3"]["csat_good"]) == (None, None)

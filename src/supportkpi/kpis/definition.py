@@ -14,6 +14,11 @@ Aggregation rules, by ``measure``:
 * ``duration``: ``column`` holds seconds (null = not applicable or not yet known); reported
   with count, mean, median and p90. ``business_column`` holds the same in business time.
 * ``sum``: the sum of ``column`` (e.g. logged work seconds).
+* ``mean``: the mean of ``column`` over the rows where it is not null (e.g. reopens per
+  solved ticket), with that population as ``count``.
+
+``source`` names the metrics table: ``tickets`` (one row per ticket), ``replies`` (one row
+per customer message awaiting a next reply) or ``contacts`` (one row per call or chat).
 """
 
 from __future__ import annotations
@@ -25,8 +30,8 @@ __all__ = ["KPI", "LANGUAGES", "Direction", "Measure", "Source", "Unit"]
 
 LANGUAGES: tuple[str, ...] = ("en", "ru")
 
-Source = Literal["tickets", "contacts"]
-Measure = Literal["count", "rate", "duration", "sum"]
+Source = Literal["tickets", "replies", "contacts"]
+Measure = Literal["count", "rate", "duration", "sum", "mean"]
 Unit = Literal["count", "ratio", "seconds"]
 Direction = Literal["lower_is_better", "higher_is_better", "neutral"]
 
@@ -63,5 +68,6 @@ class KPI:
                 "rate": ("value", "count"),
                 "duration": ("count", "mean", "median", "p90"),
                 "sum": ("value",),
+                "mean": ("value", "count"),
             }[self.measure]
             object.__setattr__(self, "stats", default)

@@ -24,7 +24,7 @@ import ibis.expr.types as ir
 from supportkpi.kpis._time import as_of_literal
 from supportkpi.kpis.inputs import Inputs
 
-__all__ = ["MOVED_WITH_MERGE", "Prepared", "prepare"]
+__all__ = ["MOVED_WITH_MERGE", "Prepared", "prepare", "ticket_dims"]
 
 MOVED_WITH_MERGE: tuple[str, ...] = ("message", "note", "work")
 """Event kinds of a merged duplicate that count towards the ticket it was merged into."""
@@ -95,3 +95,25 @@ def prepare(inputs: Inputs, as_of: datetime) -> Prepared:
     keep = alive.select(kept_id=alive.ticket_id)
     events = events.semi_join(keep, events.ticket_id == keep.kept_id)
     return Prepared(tickets=alive, events=events, as_of=at)
+
+
+def ticket_dims(prep: Prepared) -> ir.Table:
+    """The dimensions of each ticket (keyed ``d_ticket``), priority after its changes."""
+    t = prep.tickets
+    e = prep.events
+    prio = e.filter((e.kind == "priority") & e.priority.notnull() & e.own)
+    last = prio.group_by(p_ticket=prio.ticket_id).agg(last_priority=prio.priority.argmax(prio.at))
+    j = t.left_join(last, t.ticket_id == last.p_ticket)
+    return j.select(
+        d_ticket=j.ticket_id,
+        channel=j.channel,
+        type=j.type,
+        tags=j.tags,
+        priority=ibis.coalesce(j.last_priority, j.initial_priority),
+        customer_tier=j.customer_tier,
+        team=j.team,
+        agent_id=j.agent_id,
+        product=j.product,
+        brand=j.brand,
+        created_by=j.created_by,
+    )

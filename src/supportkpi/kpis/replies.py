@@ -24,7 +24,7 @@ import ibis.expr.types as ir
 
 from supportkpi.kpis._time import as_instant, now_utc, seconds_between
 from supportkpi.kpis.inputs import Inputs
-from supportkpi.kpis.prepare import Prepared, prepare
+from supportkpi.kpis.prepare import Prepared, prepare, ticket_dims
 from supportkpi.kpis.status import SOLVED_STATUSES, intervals_of, solve_periods
 
 __all__ = ["REPLY_COLUMNS", "reply_metrics"]
@@ -138,27 +138,5 @@ def _replies(prep: Prepared) -> ir.Table:
             ended_by.isnull(), seconds_between(s.at, prep.as_of), ibis.null("float64")
         ),
     )
-    return rows.inner_join(_dims(prep), rows.ticket_id == _dims(prep).d_ticket).select(
-        *REPLY_COLUMNS
-    )
-
-
-def _dims(prep: Prepared) -> ir.Table:
-    t = prep.tickets
-    e = prep.events
-    prio = e.filter((e.kind == "priority") & e.priority.notnull() & e.own)
-    last = prio.group_by(p_ticket=prio.ticket_id).agg(last_priority=prio.priority.argmax(prio.at))
-    j = t.left_join(last, t.ticket_id == last.p_ticket)
-    return j.select(
-        d_ticket=j.ticket_id,
-        channel=j.channel,
-        type=j.type,
-        tags=j.tags,
-        priority=ibis.coalesce(j.last_priority, j.initial_priority),
-        customer_tier=j.customer_tier,
-        team=j.team,
-        agent_id=j.agent_id,
-        product=j.product,
-        brand=j.brand,
-        created_by=j.created_by,
-    )
+    dims = ticket_dims(prep)
+    return rows.inner_join(dims, rows.ticket_id == dims.d_ticket).select(*REPLY_COLUMNS)
