@@ -98,11 +98,23 @@ def load_arrow(con: Any, tables: dict[str, pa.Table], prefix: str = "t") -> Inpu
         # Nullable everywhere: a fixture's required columns are checked by the importer,
         # not here.
         data = data.cast(pa.schema([pa.field(f.name, f.type) for f in data.schema]))
-        made[name] = con.create_table(f"{prefix}{_counter}_{name}", data, overwrite=True)
+        made[name] = _create(con, f"{prefix}{_counter}_{name}", data)
     return Inputs(**made)
 
 
 _counter = 0
+
+
+def _create(con: Any, name: str, data: pa.Table) -> ibis.Table:
+    """Create a table from Arrow data, keeping nulls as nulls on every backend.
+
+    Ibis' PySpark ``create_table`` goes through pandas, where a null string becomes the text
+    "NaN" and a null float becomes NaN; Spark reads Arrow directly instead.
+    """
+    if con.name == "pyspark":
+        con._session.createDataFrame(data).createOrReplaceTempView(name)
+        return con.table(name)
+    return con.create_table(name, data, overwrite=True)
 
 
 def load_case(con: Any, folder: Path) -> Inputs:

@@ -22,3 +22,10 @@ def test_fixture_loads_on_each_backend(con) -> None:  # type: ignore[no-untyped-
     counts = inputs.tickets.group_by("channel").agg(n=inputs.tickets.count()).to_pandas()
     assert dict(zip(counts["channel"], counts["n"], strict=True)) == {"email": 1, "chat": 1}
     assert inputs.events.count().to_pyarrow().as_py() == 0
+
+
+def test_nulls_stay_null_on_each_backend(con) -> None:  # type: ignore[no-untyped-def]
+    inputs = load_arrow(con, {"tickets": read_csv_table(TICKETS, CSV)})
+    t = inputs.tickets
+    missing = t.filter(t.priority.isnull() & t.team.isnull()).count().to_pyarrow().as_py()
+    assert missing == 2
