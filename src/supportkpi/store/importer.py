@@ -48,6 +48,8 @@ Progress = Callable[[str, int, int], None]
 """``progress(step, done, total)``: called as files are read and tables written."""
 
 _MAX_EXAMPLES = 50
+IMPORT_MEMORY_LIMIT = "1GB"
+"""DuckDB's memory limit while importing (beyond it, staged rows spill to disk)."""
 _ORDER = ("tickets", "agents", "contacts", "events")  # tickets before the events naming them
 
 
@@ -225,6 +227,14 @@ def _check_across_rows(run: _Run) -> None:
         table = TABLES[name]
         stage = _stage_name(name)
         key = ident(table.key)
+        # Keys seen more than once are few: find them once, then look only at their rows.
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _sk_dupkeys AS SELECT {key} AS k, min(rowid) AS m "  # noqa: S608
+            f"FROM {stage} WHERE _e IS NULL GROUP BY {key} HAVING count(*) > 1"
+        )
+        (dups,) = con.execute("SELECT count(*) FROM _sk_dupkeys").fetchone()
+        if not dups:
+            continue
         # Later rows with an id seen before: identical ones are skipped, others rejected.
         con.execute(
             f"UPDATE {stage} SET _skip = d.same, _e = CASE WHEN d.same THEN NULL ELSE "  # noqa: S608
@@ -232,22 +242,27 @@ def _check_across_rows(run: _Run) -> None:
             f"bad := CAST(d.first_rid AS VARCHAR)) END "
             f"FROM (SELECT s.rid0 AS rid, f.rowid AS first_rid, "
             f"({_content(table, 's')} IS NOT DISTINCT FROM {_content(table, 'f')}) AS same "
-            f"FROM (SELECT rowid AS rid0, * FROM {stage} WHERE _e IS NULL AND {key} IN "
-            f"(SELECT {key} FROM {stage} WHERE _e IS NULL GROUP BY {key} HAVING count(*) > 1)"
-            f") s JOIN (SELECT {key} AS k, min(rowid) AS m FROM {stage} WHERE _e IS NULL "
-            f"GROUP BY {key}) firsts ON firsts.k = s.{key} "
+            f"FROM (SELECT rowid AS rid0, * FROM {stage} WHERE _e IS NULL) s "
+            f"JOIN _sk_dupkeys firsts ON firsts.k = s.{key} "
             f"JOIN {stage} f ON f.rowid = firsts.m WHERE s.rid0 <> firsts.m) d "
             f"WHERE {stage}.rowid = d.rid"
         )
     tickets = _stage_name("tickets")
+    # Ticket ids that events name but neither this import nor the store holds (few).
     con.execute(
-        f"UPDATE {events} SET _e = struct_pack(col := 'ticket_id', kind := 'unknown_ticket', "  # noqa: S608
-        f"msg := 'event for unknown ticket ''' || ticket_id || '''', bad := ticket_id) "
-        f"WHERE _e IS NULL AND NOT _skip "
-        f"AND NOT EXISTS (SELECT 1 FROM {tickets} t WHERE t.ticket_id = {events}.ticket_id "
-        f"AND t._e IS NULL) "
-        f"AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.ticket_id = {events}.ticket_id)"
+        f"CREATE OR REPLACE TEMP TABLE _sk_unknown AS SELECT DISTINCT ticket_id FROM {events} "  # noqa: S608
+        f"WHERE _e IS NULL AND NOT _skip AND ticket_id NOT IN "
+        f"(SELECT ticket_id FROM {tickets} WHERE _e IS NULL) "
+        f"AND ticket_id NOT IN (SELECT ticket_id FROM tickets)"
     )
+    (unknown,) = con.execute("SELECT count(*) FROM _sk_unknown").fetchone()
+    if unknown:
+        con.execute(
+            f"UPDATE {events} SET _e = struct_pack(col := 'ticket_id', kind := "  # noqa: S608
+            f"'unknown_ticket', msg := 'event for unknown ticket ''' || ticket_id || '''', "
+            f"bad := ticket_id) WHERE _e IS NULL AND NOT _skip "
+            f"AND ticket_id IN (SELECT ticket_id FROM _sk_unknown)"
+        )
 
 
 # --- step 3: rejects -------------------------------------------------------------------
@@ -430,7 +445,8 @@ def _write(
 def _drop_stages(con: Any) -> None:
     for name in TABLES:
         con.execute(f"DROP TABLE IF EXISTS {_stage_name(name)}")
-    con.execute("DROP TABLE IF EXISTS _sk_match")
+    for name in ("_sk_match", "_sk_dupkeys", "_sk_unknown"):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def _count(run: _Run) -> None:
@@ -460,9 +476,12 @@ def run_import(
     hasher = _Hasher([s.path for s in sources])
     hasher.start()
     (previous_tz,) = con.execute("SELECT current_setting('TimeZone')").fetchone()
+    (previous_memory,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
     run = _Run(con=con, tz=tz)
     try:
         con.execute(f"SET TimeZone = {literal(tz)}")  # tz is a name DuckDB listed itself
+        # Staged rows spill to disk beyond this, keeping large imports' memory bounded.
+        con.execute(f"SET memory_limit = {literal(IMPORT_MEMORY_LIMIT)}")
         _stage(run, probed, progress)
         hasher.join()
         if hasher.error is not None:
@@ -512,6 +531,7 @@ def run_import(
     finally:
         hasher.join()
         con.execute(f"SET TimeZone = {literal(str(previous_tz))}")
+        con.execute(f"SET memory_limit = {literal(str(previous_memory))}")
         _drop_stages(con)
 
 
