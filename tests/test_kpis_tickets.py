@@ -45,22 +45,8 @@ def by_ticket(table: ir.Table, key: str = "ticket_id") -> dict[str, dict[str, An
     }
 
 
-def _string_nulls(table: ir.Table) -> ir.Table:
-    strings = [c for c, t in table.schema().items() if t.is_string()]
-    return table.mutate(**{c: table[c].nullif("NaN") for c in strings})
-
-
 def case(con: Any, name: str) -> Inputs:
-    """Load a case. On PySpark the harness turns null strings into the text 'NaN' (its
-    arrow -> pandas -> Spark path); they are turned back into nulls here."""
-    inputs = load_case(con, CASES / name)
-    if con.name != "pyspark":
-        return inputs
-    return Inputs(*(_string_nulls(t) for t in astuple_shallow(inputs)))
-
-
-def astuple_shallow(inputs: Inputs) -> tuple[ir.Table, ...]:
-    return (inputs.tickets, inputs.events, inputs.contacts, inputs.agents)
+    return load_case(con, CASES / name)
 
 
 def test_columns_are_the_documented_ones(con: Any) -> None:

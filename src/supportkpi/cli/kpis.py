@@ -1,0 +1,304 @@
+"""``supportkpi kpis`` and ``supportkpi tickets``: the KPI engine on the command line.
+
+Both ask :mod:`supportkpi.kpis.compute`, the same engine the report and the web use. In
+table format durations are humanized; csv, json and parquet keep raw seconds.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from supportkpi.errors import UserError
+from supportkpi.kpis.compute import compute, ticket_table
+from supportkpi.kpis.registry import REGISTRY
+
+__all__ = ["humanize_seconds", "register"]
+
+FORMATS = ("table", "csv", "json", "parquet")
+
+StoreOption = Annotated[
+    str,
+    typer.Option("--store", "-s", help="DuckDB file or Ibis URL of the store."),
+]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="Policy config (TOML).", exists=False)
+]
+FormatOption = Annotated[
+    str, typer.Option("--format", "-f", help="Output: table, csv, json or parquet.")
+]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Write to this file instead of the screen.")
+]
+SinceOption = Annotated[
+    str | None, typer.Option("--since", help="From this date or instant (ISO 8601), inclusive.")
+]
+UntilOption = Annotated[
+    str | None,
+    typer.Option("--until", help="Up to this date (inclusive) or instant (exclusive)."),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Read the data as it was at this instant (default: now)."),
+]
+
+
+def _default_store() -> str:
+    from supportkpi.store import DEFAULT_STORE
+
+    return str(DEFAULT_STORE)
+
+
+def _when(text: str | None, option: str) -> date | datetime | None:
+    if text is None:
+        return None
+    try:
+        if "T" in text or " " in text.strip():
+            return datetime.fromisoformat(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(
+            f"{option} {text!r} is not a date or an instant",
+            fix="write 2026-03-01 or 2026-03-01T09:00:00+01:00",
+        ) from None
+
+
+def _instant(text: str | None) -> datetime | None:
+    value = _when(text, "--as-of")
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime(value.year, value.month, value.day)
+
+
+def _config(path: Path | None) -> Any:
+    if path is None:
+        return None
+    policy = importlib.import_module("supportkpi.policy")
+    load = getattr(policy, "load_config", None)
+    if load is None:
+        raise UserError("this build cannot read policy configs yet", fix="omit --config")
+    return load(path)
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise UserError(f"unknown format {fmt!r}", fix=f"use one of: {', '.join(FORMATS)}")
+
+
+def _split(values: list[str] | None) -> list[str]:
+    out: list[str] = []
+    for value in values or []:
+        out.extend(part.strip() for part in value.split(",") if part.strip())
+    return out
+
+
+def humanize_seconds(seconds: float) -> str:
+    """``3725`` -> ``1h 2m``: the two largest units, readable at a glance."""
+    if math.isnan(seconds):
+        return ""
+    sign = "-" if seconds < 0 else ""
+    total = round(abs(seconds))
+    units = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+    for index, (label, size) in enumerate(units):
+        if total >= size:
+            first, rest = divmod(total, size)
+            text = f"{first}{label}"
+            if index + 1 < len(units):
+                next_label, next_size = units[index + 1]
+                if rest // next_size:
+                    text += f" {rest // next_size}{next_label}"
+            return sign + text
+    return "0s"
+
+
+def _display(kpi_id: str, stat: str, value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    kpi = REGISTRY[kpi_id]
+    if kpi.unit == "seconds" and stat != "count":
+        return humanize_seconds(float(value))
+    if kpi.unit == "ratio" and stat == "value":
+        return f"{float(value) * 100:.1f}%"
+    number = float(value)
+    return f"{number:.0f}" if number.is_integer() else f"{number:.2f}"
+
+
+def _write(frame: pd.DataFrame, fmt: str, out: Path | None, console: Console) -> None:
+    if fmt == "parquet":
+        if out is None:
+            raise UserError("parquet needs a file", fix="add --out FILE.parquet")
+        frame.to_parquet(out, index=False)
+        return
+    if fmt == "csv":
+        text = frame.to_csv(index=False)
+    else:
+        text = frame.to_json(orient="records", date_format="iso", indent=None) or "[]"
+        text = json.dumps(json.loads(text), ensure_ascii=False, indent=1) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+
+
+def _kpis(
+    store: StoreOption = "",
+    config: ConfigOption = None,
+    kpi: Annotated[
+        list[str] | None,
+        typer.Option("--kpi", "-k", help="KPI id (repeat or comma-separate); default: all."),
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Dimensions, e.g. channel,priority.")
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", "-p", help="day, week or month.")
+    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    basis: Annotated[str, typer.Option("--basis", help="calendar, business or both.")] = "both",
+    as_of: AsOfOption = None,
+    fmt: FormatOption = "table",
+    out: OutOption = None,
+) -> None:
+    """Compute KPIs per period and dimension (count, mean, median, p90 for durations)."""
+    from supportkpi.store import open_store
+
+    _check_format(fmt)
+    wanted = _split(kpi) or None
+    dims = _split([by] if by else None)
+    with open_store(store or _default_store(), read_only=True) as opened:
+        frame = compute(
+            opened,
+            kpis=wanted,
+            by=dims,
+            period=period,  # type: ignore[arg-type]
+            since=_when(since, "--since"),
+            until=_when(until, "--until"),
+            config=_config(config),
+            basis=basis,  # type: ignore[arg-type]
+            as_of=_instant(as_of),
+        )
+    console = Console(highlight=False)
+    if fmt != "table":
+        _write(frame, fmt, out, console)
+        return
+    table = Table(title="KPIs", show_lines=False)
+    has_period = frame["period_start"].notna().any()
+    if has_period:
+        table.add_column("period")
+    for dim in dims:
+        table.add_column(dim)
+    for header in ("KPI", "basis", "stat", "value", "n"):
+        table.add_column(header, justify="right" if header in ("value", "n") else "left")
+    for row in frame.to_dict(orient="records"):
+        cells: list[str] = []
+        if has_period:
+            start = row["period_start"]
+            cells.append("" if pd.isna(start) else start.strftime("%Y-%m-%d"))
+        cells.extend("" if pd.isna(row[d]) else str(row[d]) for d in dims)
+        value = row["value"]
+        shown = row["note"] or _display(row["kpi"], row["stat"], value)
+        n = row["n"]
+        cells.extend(
+            [
+                REGISTRY[row["kpi"]].name["en"],
+                row["basis"],
+                row["stat"],
+                shown,
+                "" if pd.isna(n) else str(int(n)),
+            ]
+        )
+        table.add_row(*cells)
+    if out is not None:
+        with out.open("w", encoding="utf-8") as handle:
+            Console(file=handle, width=160).print(table)
+    else:
+        console.print(table)
+
+
+def _tickets(
+    store: StoreOption = "",
+    config: ConfigOption = None,
+    channel: Annotated[
+        list[str] | None, typer.Option("--channel", help="Only these channels.")
+    ] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="open or solved (at --as-of).")
+    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = "table",
+    out: OutOption = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", help="At most N tickets, newest first.", min=1)
+    ] = None,
+) -> None:
+    """Export the per-ticket metrics table (one row per ticket, every KPI column)."""
+    from supportkpi.store import open_store
+
+    _check_format(fmt)
+    if status not in (None, "open", "solved"):
+        raise UserError(f"unknown status {status!r}", fix="use open or solved")
+    with open_store(store or _default_store(), read_only=True) as opened:
+        frame = ticket_table(
+            opened,
+            config=_config(config),
+            as_of=_instant(as_of),
+            channels=_split(channel),
+            status=status,  # type: ignore[arg-type]
+            since=_when(since, "--since"),
+            until=_when(until, "--until"),
+            limit=limit if limit is not None else (50 if fmt == "table" else None),
+        )
+    console = Console(highlight=False)
+    if fmt != "table":
+        _write(frame, fmt, out, console)
+        return
+    shown = [
+        "ticket_id",
+        "created_at",
+        "channel",
+        "priority",
+        "status",
+        "first_response_s",
+        "full_resolution_s",
+        "replies",
+        "reopens",
+        "fcr",
+    ]
+    table = Table(title=f"Tickets ({len(frame)} shown)")
+    for column in shown:
+        table.add_column(column, no_wrap=column in ("ticket_id", "created_at"))
+    for row in frame.to_dict(orient="records"):
+        cells = []
+        for column in shown:
+            value = row[column]
+            if value is None or (not isinstance(value, str) and pd.isna(value)):
+                cells.append("")
+            elif column.endswith("_s"):
+                cells.append(humanize_seconds(float(value)))
+            elif column == "created_at":
+                cells.append(pd.Timestamp(value).strftime("%Y-%m-%d %H:%M"))
+            else:
+                cells.append(str(value))
+        table.add_row(*cells)
+    if out is not None:
+        with out.open("w", encoding="utf-8") as handle:
+            Console(file=handle, width=200).print(table)
+    else:
+        console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("kpis")(_kpis)
+    app.command("tickets")(_tickets)

@@ -1,0 +1,133 @@
+"""Aggregating a metrics table by a KPI definition, per period and per dimension.
+
+All arithmetic runs in the engine: one aggregation query per time column, returning one
+wide row per (period, dimensions) with a column per (KPI, basis, statistic). Only those
+aggregated rows are brought back and reshaped into the tidy frame of :mod:`compute`.
+
+Periods truncate the KPI's ``time_column`` in UTC (both backends run their sessions in
+UTC); weeks start on Monday. Medians and p90 are exact and interpolated between the two
+nearest values (DuckDB ``percentile_cont``, Spark ``percentile``): the same number on
+both; approximate percentiles are never used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import ibis
+import ibis.expr.types as ir
+
+from supportkpi.kpis.definition import KPI
+
+__all__ = [
+    "PERIOD_UNITS",
+    "Basis",
+    "Period",
+    "StatColumn",
+    "aggregate_wide",
+    "stat_columns",
+]
+
+Period = Literal["day", "week", "month"]
+Basis = Literal["calendar", "business", "both"]
+
+PERIOD_UNITS: dict[str, str] = {"day": "D", "week": "W", "month": "M"}
+
+
+@dataclass(frozen=True)
+class StatColumn:
+    """One output column of the wide aggregate: which KPI, basis and statistic it holds."""
+
+    name: str
+    kpi: str
+    basis: str  # 'calendar' | 'business' | '' (not a duration)
+    stat: str
+
+
+def _bases(kpi: KPI, basis: Basis, columns: Sequence[str]) -> list[tuple[str, str]]:
+    """(basis label, column) pairs a KPI is reported on."""
+    if kpi.measure != "duration":
+        return [("", kpi.column)]
+    pairs: list[tuple[str, str]] = []
+    if basis in ("calendar", "both"):
+        pairs.append(("calendar", kpi.column))
+    business = kpi.business_column
+    if basis in ("business", "both") and business is not None and business in columns:
+        pairs.append(("business", business))
+    return pairs
+
+
+def _stat(kpi: KPI, stat: str, col: ir.Column | None, table: ir.Table) -> ir.Scalar:
+    m = kpi.measure
+    if m == "count":
+        if col is None:
+            return table.count()
+        return table.count(where=col.cast("boolean"))
+    assert col is not None
+    if m == "rate":
+        flag = col.cast("boolean")
+        if stat == "count":
+            return table.count(where=flag)
+        return flag.cast("float64").mean()
+    if m == "sum":
+        return col.cast("float64").sum()
+    value = col.cast("float64")
+    if stat == "count":
+        return value.count()
+    if stat in ("mean", "value"):
+        return value.mean()
+    if stat == "median":
+        return value.quantile(0.5)
+    if stat == "p90":
+        return value.quantile(0.9)
+    raise ValueError(f"KPI {kpi.id!r}: unknown statistic {stat!r}")
+
+
+def stat_columns(kpis: Sequence[KPI], basis: Basis, columns: Sequence[str]) -> list[StatColumn]:
+    out: list[StatColumn] = []
+    for kpi in kpis:
+        for label, _ in _bases(kpi, basis, columns):
+            for stat in kpi.stats:
+                out.append(StatColumn(f"{kpi.id}__{label}__{stat}", kpi.id, label, stat))
+    return out
+
+
+def aggregate_wide(
+    table: ir.Table,
+    kpis: Sequence[KPI],
+    *,
+    period: Period | None,
+    by: Sequence[str],
+    basis: Basis,
+) -> ir.Table:
+    """Aggregate ``table`` for ``kpis`` that share one ``time_column``.
+
+    Returns period_start (null without a period), the ``by`` columns, one column per
+    :class:`StatColumn` and ``<kpi>__n`` (the population: rows where the KPI's column is
+    not null; all rows for a count). Rows whose time column is null are left out (the KPI
+    has not happened for them yet).
+    """
+    time_columns = {k.time_column for k in kpis}
+    if len(time_columns) != 1:
+        raise ValueError("aggregate_wide takes KPIs that share one time column")
+    (time_column,) = time_columns
+    t = table.filter(table[time_column].notnull())
+    if period is None:
+        start = ibis.null("timestamp")
+    else:
+        start = t[time_column].truncate(PERIOD_UNITS[period])
+    t = t.mutate(period_start=start)
+    keys = ["period_start", *by]
+    metrics: dict[str, ir.Scalar] = {}
+    for kpi in kpis:
+        for label, column in _bases(kpi, basis, table.columns):
+            col = None if column == "*" else t[column]
+            for stat in kpi.stats:
+                metrics[f"{kpi.id}__{label}__{stat}"] = _stat(kpi, stat, col, t)
+        if kpi.column == "*" or kpi.measure == "count":
+            metrics[f"{kpi.id}__n"] = t.count()
+        else:
+            metrics[f"{kpi.id}__n"] = t[kpi.column].count()
+    return t.group_by(keys).agg(**metrics)

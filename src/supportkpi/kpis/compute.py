@@ -1,0 +1,324 @@
+"""The one entry point every face calls: KPIs as a tidy table, and the per-ticket export.
+
+``compute`` resolves the requested KPIs, builds the metrics tables they read (tickets,
+replies, contacts) once, aggregates them in the engine (one query per metrics table, time
+column and channel set) and returns the small aggregated result in tidy form:
+
+    period_start, <by dimensions>, kpi, basis, stat, value, n, note
+
+``basis`` is ``calendar`` or ``business`` for durations and empty otherwise; ``n`` is the
+population the value is computed over; ``note`` explains a missing value (``unavailable``:
+the source cannot show it, e.g. no work logs for handling time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+import ibis.expr.types as ir
+import pandas as pd
+
+from supportkpi.errors import UserError
+from supportkpi.kpis._time import as_instant, as_of_literal, now_utc
+from supportkpi.kpis.aggregate import Basis, Period, aggregate_wide, stat_columns
+from supportkpi.kpis.backlog import backlog
+from supportkpi.kpis.definition import KPI
+from supportkpi.kpis.inputs import Inputs
+from supportkpi.kpis.registry import DIMENSIONS, REGISTRY
+from supportkpi.kpis.replies import reply_metrics
+from supportkpi.kpis.ticket_kpis import BACKLOG_KPIS, HANDLING_KPIS
+from supportkpi.kpis.tickets import ticket_metrics
+
+__all__ = ["RESULT_COLUMNS", "UNAVAILABLE_NO_WORK_LOGS", "compute", "inputs_of", "ticket_table"]
+
+RESULT_COLUMNS: tuple[str, ...] = ("kpi", "basis", "stat", "value", "n", "note")
+UNAVAILABLE_NO_WORK_LOGS = "unavailable: the source logs no work time"
+PERIODS: tuple[str, ...] = ("day", "week", "month")
+BASES: tuple[str, ...] = ("calendar", "business", "both")
+
+
+def inputs_of(source: Any) -> Inputs:
+    """Inputs from a Store (anything with ``.con``), a backend, or Inputs themselves."""
+    if isinstance(source, Inputs):
+        return source
+    con = getattr(source, "con", source)
+    return Inputs.from_backend(con)
+
+
+def _bound(value: date | datetime | None, *, end: bool) -> datetime | None:
+    """``since`` is inclusive; ``until`` is inclusive for a date (its whole day) and
+    exclusive for an instant."""
+    if value is None:
+        return None
+    instant = as_instant(value)
+    if end and not isinstance(value, datetime):
+        instant += timedelta(days=1)
+    return instant
+
+
+def _select_kpis(kpis: Sequence[str] | None, by: Sequence[str]) -> list[KPI]:
+    known_dims = sorted({d for dims in DIMENSIONS.values() for d in dims})
+    for dim in by:
+        if dim not in known_dims:
+            raise UserError(
+                f"unknown dimension {dim!r}",
+                fix=f"use one of: {', '.join(known_dims)}",
+            )
+    if kpis is None:
+        return [k for k in REGISTRY.values() if all(d in DIMENSIONS[k.source] for d in by)]
+    chosen: list[KPI] = []
+    for kpi_id in kpis:
+        kpi = REGISTRY.get(kpi_id)
+        if kpi is None:
+            raise UserError(f"unknown KPI {kpi_id!r}", fix=f"use one of: {', '.join(REGISTRY)}")
+        bad = [d for d in by if d not in DIMENSIONS[kpi.source]]
+        if bad:
+            raise UserError(
+                f"KPI {kpi_id!r} cannot be broken down by {', '.join(bad)}",
+                fix=f"its dimensions are: {', '.join(DIMENSIONS[kpi.source])}",
+            )
+        if kpi not in chosen:
+            chosen.append(kpi)
+    return chosen
+
+
+def _with_tags(table: ir.Table, by: Sequence[str]) -> ir.Table:
+    return table.mutate(tag=table.tags.unnest()) if "tag" in by else table
+
+
+def _tidy(wide: pd.DataFrame, kpis: Sequence[KPI], by: Sequence[str], cols: Any) -> pd.DataFrame:
+    frames = []
+    for sc in cols:
+        part = wide[["period_start", *by]].copy()
+        part["kpi"] = sc.kpi
+        part["basis"] = sc.basis
+        part["stat"] = sc.stat
+        part["value"] = pd.to_numeric(wide[sc.name], errors="coerce").astype("float64")
+        part["n"] = pd.to_numeric(wide[f"{sc.kpi}__n"], errors="coerce").astype("Int64")
+        part["note"] = ""
+        frames.append(part)
+    if not frames:
+        return pd.DataFrame(columns=["period_start", *by, *RESULT_COLUMNS])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _unavailable(kpi: KPI, basis: Basis, by: Sequence[str], note: str) -> pd.DataFrame:
+    rows = [
+        {
+            "period_start": pd.NaT,
+            **dict.fromkeys(by),
+            "kpi": kpi.id,
+            "basis": sc.basis,
+            "stat": sc.stat,
+            "value": float("nan"),
+            "n": pd.NA,
+            "note": note,
+        }
+        for sc in stat_columns([kpi], basis, [kpi.column, kpi.business_column or ""])
+    ]
+    return pd.DataFrame(rows)
+
+
+def _has_work_logs(inputs: Inputs, as_of: datetime) -> bool:
+    e = inputs.events
+    found = e.filter((e.kind == "work") & (e.at <= as_of_literal(as_of))).count()
+    return bool(found.to_pyarrow().as_py())
+
+
+def _cache(table: ir.Table) -> ir.Table:
+    """Materialize a metrics table read by several queries, where the backend allows it."""
+    try:
+        return table.cache()
+    except Exception:  # a read-only or cache-less backend: recompute instead
+        return table
+
+
+def _backlog_frame(
+    inputs: Inputs,
+    kpis: Sequence[KPI],
+    *,
+    period: Period | None,
+    by: Sequence[str],
+    as_of: datetime,
+    since: datetime | None,
+) -> pd.DataFrame:
+    snapshot = period is None
+    table = backlog(
+        inputs,
+        period=period or "day",
+        by=by,
+        as_of=as_of,
+        since=as_of if snapshot else since,
+    )
+    df = table.to_pandas()
+    frames = []
+    for kpi in kpis:
+        if kpi.id == "backlog":
+            stats = [("", "value", "open_tickets")]
+        else:
+            stats = [
+                ("calendar", "count", "open_tickets"),
+                ("calendar", "mean", "age_mean_s"),
+                ("calendar", "median", "age_median_s"),
+                ("calendar", "p90", "age_p90_s"),
+            ]
+        for basis, stat, column in stats:
+            part = df[["period_start", *by]].copy()
+            if snapshot:
+                part["period_start"] = pd.NaT
+            part["kpi"] = kpi.id
+            part["basis"] = basis
+            part["stat"] = stat
+            part["value"] = pd.to_numeric(df[column], errors="coerce").astype("float64")
+            part["n"] = pd.to_numeric(df["open_tickets"]).astype("Int64")
+            part["note"] = ""
+            frames.append(part)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def compute(
+    source: Any,
+    *,
+    kpis: Sequence[str] | None = None,
+    by: Sequence[str] = (),
+    period: Literal["day", "week", "month"] | None = None,
+    since: date | datetime | None = None,
+    until: date | datetime | None = None,
+    config: Any | None = None,
+    basis: Literal["calendar", "business", "both"] = "both",
+    as_of: datetime | None = None,
+    clock: Any | None = None,
+) -> pd.DataFrame:
+    """KPIs as a tidy pandas frame (see the module docstring for its columns).
+
+    ``source`` is a Store (or any object with ``.con``), an Ibis backend or Inputs.
+    ``since``/``until`` bound each KPI's time column (``until`` as a date includes that
+    day). ``as_of`` (default now) is the instant the data is read at. Business-time rows
+    need a business clock (``clock``, or one built from ``config``).
+    """
+    if period is not None and period not in PERIODS:
+        raise UserError(f"unknown period {period!r}", fix=f"use one of: {', '.join(PERIODS)}")
+    if basis not in BASES:
+        raise UserError(f"unknown basis {basis!r}", fix=f"use one of: {', '.join(BASES)}")
+    by = tuple(by)
+    chosen = _select_kpis(kpis, by)
+    inputs = inputs_of(source)
+    instant = as_instant(as_of) if as_of is not None else now_utc()
+    lower, upper = _bound(since, end=False), _bound(until, end=True)
+    if upper is not None and upper < instant:
+        instant = upper
+    if clock is None and basis != "calendar":
+        clock = _clock_from(config)
+
+    frames: list[pd.DataFrame] = []
+    work_logs: bool | None = None
+    groups: dict[tuple[str, str, tuple[str, ...] | None], list[KPI]] = {}
+    backlog_kpis: list[KPI] = []
+    for kpi in chosen:
+        if kpi.id in BACKLOG_KPIS:
+            backlog_kpis.append(kpi)
+            continue
+        if kpi.id in HANDLING_KPIS:
+            if work_logs is None:
+                work_logs = _has_work_logs(inputs, instant)
+            if not work_logs:
+                frames.append(_unavailable(kpi, basis, by, UNAVAILABLE_NO_WORK_LOGS))
+                continue
+        groups.setdefault((kpi.source, kpi.time_column, kpi.channels), []).append(kpi)
+
+    tables: dict[str, ir.Table] = {}
+    sources = {s for s, _, _ in groups}
+    for name in sources:
+        tables[name] = _cache(_metrics_table(name, inputs, config, instant, clock))
+
+    for (name, time_column, channels), members in groups.items():
+        table = _with_tags(tables[name], by)
+        if channels is not None:
+            table = table.filter(table.channel.isin(channels))
+        if lower is not None:
+            table = table.filter(table[time_column] >= as_of_literal(lower))
+        if upper is not None:
+            table = table.filter(table[time_column] < as_of_literal(upper))
+        wide = aggregate_wide(table, members, period=period, by=by, basis=basis).to_pandas()
+        frames.append(_tidy(wide, members, by, stat_columns(members, basis, table.columns)))
+
+    if backlog_kpis:
+        frames.append(
+            _backlog_frame(inputs, backlog_kpis, period=period, by=by, as_of=instant, since=lower)
+        )
+    return _finish(frames, by)
+
+
+def _metrics_table(name: str, inputs: Inputs, config: Any, as_of: datetime, clock: Any) -> ir.Table:
+    if name == "tickets":
+        return ticket_metrics(inputs, config, as_of=as_of, clock=clock)
+    if name == "replies":
+        return reply_metrics(inputs, config, as_of=as_of, clock=clock)
+    from supportkpi.kpis.contacts import contact_metrics
+
+    return contact_metrics(inputs, config)
+
+
+def _clock_from(config: Any | None) -> Any | None:
+    """A business clock for ``config`` when the calendar is available (else calendar only)."""
+    try:
+        from supportkpi.kpis.business import clock_for
+    except ImportError:
+        return None
+    return clock_for(config)
+
+
+def _finish(frames: list[pd.DataFrame], by: Sequence[str]) -> pd.DataFrame:
+    columns = ["period_start", *by, *RESULT_COLUMNS]
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(frames, ignore_index=True)[columns]
+    start = pd.to_datetime(out["period_start"])
+    if start.dt.tz is None:
+        start = start.dt.tz_localize("UTC")
+    out["period_start"] = start.dt.tz_convert("UTC")
+    order = {kpi_id: i for i, kpi_id in enumerate(REGISTRY)}
+    out["_order"] = out["kpi"].map(order)
+    out = out.sort_values(["_order", "period_start", *by], kind="stable", na_position="first")
+    return out.drop(columns="_order").reset_index(drop=True)
+
+
+def ticket_table(
+    source: Any,
+    *,
+    config: Any | None = None,
+    as_of: datetime | None = None,
+    channels: Sequence[str] = (),
+    status: Literal["open", "solved"] | None = None,
+    since: date | datetime | None = None,
+    until: date | datetime | None = None,
+    limit: int | None = None,
+    clock: Any | None = None,
+) -> pd.DataFrame:
+    """The per-ticket metrics table for export, filtered in the engine: by channel, by
+    state at ``as_of`` (``open`` or ``solved``), by creation time, at most ``limit`` rows
+    (newest first)."""
+    inputs = inputs_of(source)
+    instant = as_instant(as_of) if as_of is not None else now_utc()
+    table = ticket_metrics(inputs, config, as_of=instant, clock=clock)
+    if channels:
+        table = table.filter(table.channel.isin(tuple(channels)))
+    if status == "open":
+        table = table.filter(table.is_open)
+    elif status == "solved":
+        table = table.filter(table.solved_at.notnull())
+    elif status is not None:
+        raise UserError(f"unknown status {status!r}", fix="use open or solved")
+    lower, upper = _bound(since, end=False), _bound(until, end=True)
+    if lower is not None:
+        table = table.filter(table.created_at >= as_of_literal(lower))
+    if upper is not None:
+        table = table.filter(table.created_at < as_of_literal(upper))
+    table = table.order_by([table.created_at.desc(), table.ticket_id])
+    if limit is not None:
+        table = table.limit(limit)
+    frame: pd.DataFrame = table.to_pandas()
+    return frame

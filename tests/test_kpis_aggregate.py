@@ -1,0 +1,158 @@
+"""Aggregates, backlog and ``compute`` on hand-checked cases, on every backend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from supportkpi.errors import UserError
+from supportkpi.kpis.backlog import backlog
+from supportkpi.kpis.compute import UNAVAILABLE_NO_WORK_LOGS, compute
+from tests.test_kpis_tickets import case, instant, plain
+
+
+def values(frame: pd.DataFrame, *keys: str) -> dict[tuple[Any, ...], Any]:
+    """{(key values..., stat): value} of a tidy result."""
+    out: dict[tuple[Any, ...], Any] = {}
+    for row in frame.to_dict(orient="records"):
+        key = tuple(plain(row[k]) for k in keys)
+        out[key] = plain(row["value"])
+    return out
+
+
+def test_median_and_p90_are_exact_and_identical_on_every_backend(con: Any) -> None:
+    inputs = case(con, "stats")
+    result = compute(
+        inputs, kpis=["first_response"], basis="calendar", as_of=instant("2026-03-10T00:00:00Z")
+    )
+    got = values(result, "stat")
+    # Written channels only (the chat ticket T7 is left out): 60, 100, 120, 300, 600, 3600.
+    assert got[("count",)] == 6
+    assert got[("mean",)] == pytest.approx(4780 / 6)
+    assert got[("median",)] == 210.0  # (120 + 300) / 2
+    assert got[("p90",)] == pytest.approx(2100.0)  # 600 + 0.5 * (3600 - 600)
+    assert set(result["basis"]) == {"calendar"}
+    assert set(result["n"]) == {6}
+
+
+def test_weeks_start_on_monday(con: Any) -> None:
+    result = compute(
+        case(con, "stats"),
+        kpis=["first_response", "tickets_created"],
+        period="week",
+        basis="calendar",
+        as_of=instant("2026-03-10T00:00:00Z"),
+    )
+    got = values(result, "kpi", "period_start", "stat")
+    week1, week2 = instant("2026-03-02T00:00:00Z"), instant("2026-03-09T00:00:00Z")
+    # Monday 2 March .. Sunday 8 March: 60, 120, 300, 600, 3600.
+    assert got[("first_response", week1, "count")] == 5
+    assert got[("first_response", week1, "mean")] == 936.0
+    assert got[("first_response", week1, "median")] == 300.0
+    assert got[("first_response", week1, "p90")] == pytest.approx(2400.0)  # 600 + 0.6 * 3000
+    assert got[("first_response", week2, "median")] == 100.0
+    assert got[("tickets_created", week1, "value")] == 5
+    assert got[("tickets_created", week2, "value")] == 2  # the chat ticket counts as volume
+
+
+def test_by_dimension_and_by_tag(con: Any) -> None:
+    inputs = case(con, "stats")
+    as_of = instant("2026-03-10T00:00:00Z")
+    by_channel = compute(inputs, kpis=["first_response"], by=["channel"], as_of=as_of)
+    got = values(by_channel, "channel", "stat")
+    assert got[("email", "median")] == 120.0 and got[("email", "mean")] == 160.0
+    assert got[("web", "median")] == 600.0
+    assert got[("web", "p90")] == pytest.approx(3000.0)
+    assert ("chat", "median") not in got
+    by_tag = compute(inputs, kpis=["first_response"], by=["tag"], as_of=as_of)
+    got = values(by_tag, "tag", "stat")
+    assert got[("late", "median")] == 90.0 and got[("late", "count")] == 2
+    assert got[("courier", "median")] == 360.0
+
+
+def test_rates_counts_and_means(con: Any) -> None:
+    result = compute(
+        case(con, "reopens"),
+        kpis=[
+            "fcr_rate",
+            "reopen_rate",
+            "reopens_per_ticket",
+            "disguised_reopen_rate",
+            "customer_demand",
+        ],
+        as_of=instant("2026-03-25T00:00:00Z"),
+    )
+    got = values(result, "kpi", "stat")
+    n = {(r["kpi"], r["stat"]): r["n"] for r in result.to_dict(orient="records")}
+    # FCR among the 7 solved tickets with replies: T5 and T10.
+    assert got[("fcr_rate", "value")] == pytest.approx(2 / 7)
+    assert got[("fcr_rate", "count")] == 2 and n[("fcr_rate", "value")] == 7
+    # Reopened within 14 days: T1 and T8 of 8 solved tickets.
+    assert got[("reopen_rate", "value")] == 0.25 and n[("reopen_rate", "value")] == 8
+    # Reopens at any time: T1, T2, T8 over 8 solved tickets.
+    assert got[("reopens_per_ticket", "value")] == 0.375
+    # Disguised reopens: T3 (-> T4), T5 (-> T6), T9 (-> T10).
+    assert got[("disguised_reopen_rate", "value")] == 3 / 8
+    assert got[("customer_demand", "value")] == 10
+
+
+def test_handling_is_unavailable_without_work_logs(con: Any) -> None:
+    as_of = instant("2026-03-03T00:00:00Z")
+    kpis = ["handling_per_ticket", "handling_per_reply", "csat"]
+    without = compute(case(con, "no_work"), kpis=kpis, as_of=as_of)
+    handling = without[without["kpi"].str.startswith("handling")]
+    assert len(handling) == 2 * 4  # two KPIs, four statistics (work time has no business basis)
+    assert set(handling["note"]) == {UNAVAILABLE_NO_WORK_LOGS}
+    assert handling["value"].isna().all()
+    with_logs = compute(case(con, "work_csat"), kpis=kpis, basis="calendar", as_of=as_of)
+    got = values(with_logs, "kpi", "stat")
+    assert got[("handling_per_ticket", "mean")] == 540.0
+    assert got[("handling_per_ticket", "count")] == 1
+    assert got[("handling_per_reply", "median")] == 270.0
+    assert set(with_logs["note"]) == {""}
+    # CSAT: T1's last rating is good, T2's bad, T3 unrated.
+    assert got[("csat", "value")] == 0.5
+    assert got[("csat", "count")] == 1
+
+
+def test_backlog_at_the_end_of_each_period(con: Any) -> None:
+    inputs = case(con, "backlog")
+    as_of = instant("2026-03-04T12:00:00Z")
+    rows = {
+        plain(r["period_start"]).day: (
+            plain(r["open_tickets"]),
+            plain(r["age_mean_s"]),
+            plain(r["age_median_s"]),
+            plain(r["age_p90_s"]),
+        )
+        for r in backlog(inputs, period="day", as_of=as_of).to_pandas().to_dict("records")
+    }
+    assert rows == {
+        2: (2, 41400.0, 41400.0, pytest.approx(48600.0)),  # T1 (14 h) and T2 (9 h) at midnight
+        3: (1, 118800.0, 118800.0, 118800.0),  # T1 and T3 solved; T2 is 33 h old
+        4: (
+            2,
+            88200.0,
+            88200.0,
+            pytest.approx(147240.0),
+        ),  # at as_of: T2 (45 h) and pending T4 (4 h)
+    }
+    by_tag = compute(inputs, kpis=["backlog"], by=["tag"], period="day", as_of=as_of)
+    got = values(by_tag, "period_start", "tag")
+    assert got[(instant("2026-03-02T00:00:00Z"), "late")] == 2
+    assert got[(instant("2026-03-02T00:00:00Z"), "courier")] == 1
+    snapshot = compute(inputs, kpis=["backlog", "backlog_age"], as_of=as_of)
+    got = values(snapshot, "kpi", "stat")
+    assert got[("backlog", "value")] == 2 and got[("backlog_age", "median")] == 88200.0
+
+
+def test_unknown_kpi_or_dimension_lists_the_valid_ones(con: Any) -> None:
+    inputs = case(con, "stats")
+    with pytest.raises(UserError, match=r"unknown KPI 'speed'.*first_response"):
+        compute(inputs, kpis=["speed"])
+    with pytest.raises(UserError, match=r"unknown dimension 'colour'.*customer_tier"):
+        compute(inputs, kpis=["first_response"], by=["colour"])
+    with pytest.raises(UserError, match="cannot be broken down by type"):
+        compute(inputs, kpis=["wait_time"], by=["type"])

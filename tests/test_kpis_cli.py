@@ -1,0 +1,74 @@
+"""``supportkpi kpis`` and ``supportkpi tickets`` over a real store (DuckDB file)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from supportkpi.cli import EXIT_USER_ERROR, app, main
+from supportkpi.cli.kpis import humanize_seconds
+from supportkpi.store import open_store
+
+CASES = Path(__file__).parent / "fixtures" / "kpis"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> str:
+    path = tmp_path / "store.duckdb"
+    with open_store(path) as opened:
+        opened.import_files(sorted((CASES / "stats").glob("*.csv")))
+    return str(path)
+
+
+def test_kpis_json_gives_raw_seconds(store: str) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["kpis", "--store", store, "--kpi", "first_response", "--basis", "calendar",
+         "--as-of", "2026-03-10T00:00:00Z", "--format", "json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = {r["stat"]: r["value"] for r in json.loads(result.output)}
+    assert rows["median"] == 210.0 and rows["count"] == 6
+
+
+def test_kpis_table_is_humanized(store: str) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["kpis", "--store", store, "--kpi", "first_response,tickets_created", "--by",
+         "channel", "--basis", "calendar", "--as-of", "2026-03-10T00:00:00Z"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "First response time" in result.output
+    assert "2m" in result.output  # email median 120 s
+    assert "Tickets created" in result.output
+
+
+def test_tickets_export_csv(store: str, tmp_path: Path) -> None:
+    out = tmp_path / "t.csv"
+    result = CliRunner().invoke(
+        app,
+        ["tickets", "--store", store, "--channel", "web", "--as-of", "2026-03-10T00:00:00Z",
+         "--format", "csv", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("ticket_id,created_at,channel")
+    assert sorted(line.split(",")[0] for line in lines[1:]) == ["T4", "T5", "T6"]
+
+
+def test_unknown_kpi_is_one_line_and_exit_2(store: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["kpis", "--store", store, "--kpi", "speed"])
+    assert exit_info.value.code == EXIT_USER_ERROR
+    err = capsys.readouterr().err
+    assert "unknown KPI 'speed'" in err and "first_response" in err
+    assert "Traceback" not in err
+
+
+def test_humanize_seconds() -> None:
+    assert [humanize_seconds(s) for s in (0, 42, 59.6, 3725, 90061, 86405)] == [
+        "0s", "42s", "1m", "1h 2m", "1d 1h", "1d",
+    ]  # fmt: skip
