@@ -1,0 +1,65 @@
+"""The README's commands are part of the product: they must work as written."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from supportkpi import demo
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def quickstart_commands() -> list[list[str]]:
+    section = README.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", section, re.S)
+    assert block, "the Quickstart section has a bash block"
+    commands = []
+    for line in block.group(1).splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line.startswith("supportkpi "):
+            commands.append(shlex.split(line))
+    return commands
+
+
+def test_readme_names_the_two_commands() -> None:
+    assert "make demo" in README
+    assert "make test" in README
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^demo:", makefile, re.M)
+    assert re.search(r"^test:", makefile, re.M)
+    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_quickstart_commands_run_as_written(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    commands = quickstart_commands()
+    assert len(commands) >= 4
+    exe = Path(sys.executable).with_name("supportkpi")
+    for argv in commands:
+        done = subprocess.run(
+            [str(exe), *argv[1:]], cwd=tmp_path, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, f"{shlex.join(argv)}\n{done.stdout}\n{done.stderr}"
+        assert "Traceback" not in done.stderr
+    assert (tmp_path / "supportkpi.duckdb").exists()
+    assert (tmp_path / "tickets.csv").read_text(encoding="utf-8").startswith("ticket_id")
+
+
+def test_demo_runs_end_to_end_and_is_idempotent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = str(tmp_path / "demo.duckdb")
+    assert demo.main(["--store", store]) == 0
+    first = capsys.readouterr().out
+    assert "25" in first  # the example desk's tickets
+    assert demo.main(["--store", store]) == 0
+    again = capsys.readouterr().out
+    assert "already imported" in again.lower()
