@@ -150,6 +150,7 @@ class _Run:
         self.counts = {"tickets": 0, "events": 0, "contacts": 0}
         self.knobs = self._knobs()
         self.tier1 = op.OPERATION.tier1
+        self.open_mean = float(op.OPERATION.on_shift(0).sum(axis=1)[32:80].mean())
 
     def _agent(self, kind: str) -> int:
         s = self.by_kind.get(kind)
@@ -159,7 +160,7 @@ class _Run:
         return ids.index(s.target["agent_id"])
 
     def _knobs(self) -> Knobs:
-        k = Knobs(mean_first=0.0, mean_next=0.0)
+        k = Knobs(mean_first=0.0, mean_next=0.0, until=self.end)
         k.sloppy = self._agent("sloppy")
         if "sloppy" in self.by_kind:
             p = self.by_kind["sloppy"].params
@@ -296,7 +297,8 @@ class _Run:
             daily = self.rate * op.CHANNEL_SHARE[c] / op.CHANNEL_SHARE.sum()
             peak = daily * float(op.REALTIME_HOURLY.max() / op.REALTIME_HOURLY.sum()) / 4
             erlang = peak * params.handle / 900.0
-            agents = self.staffing * params.agents_per_load * erlang * counts / max(counts.max(), 1)
+            desk = params.agents_per_load * erlang + 2.5
+            agents = self.staffing * desk * counts / self.open_mean
             served = serve(
                 rng, params, arr["created"][sel], midnight, agents.astype(np.float64), pick,
                 counts, np.ones(len(sel)),

@@ -87,6 +87,7 @@ class Knobs:
     defect_product: int = -1
     defect_window: tuple[int, int] = (0, 0)
     defect_escalation: float = 0.0
+    until: int = 2**62  # end of the simulated period (epoch seconds)
 
 
 @dataclass
@@ -213,7 +214,7 @@ def live(
         p_at = c_at + rng.integers(120, 1800, n)
         ev.add(idx[parks], p_at[parks], "status", "agent", actor=owner[parks],
                status=STATUS["pending"])  # fmt: skip
-        parked |= parks
+        parked |= parks & (p_at < k.until)  # as written: events end with the period
         ev.add(idx[hold], t[hold], "status", "agent", actor=owner[hold], status=STATUS["on_hold"])
         h_at = t + rng.exponential(30 * HOUR, n).astype(np.int64) + 600
         ev.add(idx[hold], h_at[hold], "status", "system", status=STATUS["open"])

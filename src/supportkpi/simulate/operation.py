@@ -36,7 +36,7 @@ TYPE_SHARE = np.array([0.28, 0.15, 0.08, 0.17, 0.20, 0.12])
 # Chance that the first agent touch solves the request, by type.
 TYPE_FCR = np.array([0.55, 0.25, 0.30, 0.50, 0.70, 0.60])
 # Chance of an escalation to tier 2 or a manager, by type.
-TYPE_ESCALATION = np.array([0.02, 0.12, 0.07, 0.03, 0.01, 0.03])
+TYPE_ESCALATION = np.array([0.02, 0.08, 0.06, 0.03, 0.01, 0.03])
 # Talk time factor by type (phone and chat).
 TYPE_TALK = np.array([0.8, 1.3, 1.1, 1.0, 0.9, 0.9])
 TYPE_TAGS: dict[str, tuple[str, ...]] = {

@@ -34,8 +34,8 @@ class QueueParams:
 
 
 QUEUE_PARAMS: dict[str, QueueParams] = {
-    "phone": QueueParams(20, 60, 0.04, 0.03, 460, 330, 300, 2.4),
-    "chat": QueueParams(3, 7, 0.08, 0.0, 420, 600, 240, 2.4),
+    "phone": QueueParams(20, 60, 0.04, 0.03, 460, 330, 420, 1.6),
+    "chat": QueueParams(3, 7, 0.08, 0.0, 420, 600, 300, 1.6),
 }
 
 OUT_IVR_ABANDON, OUT_DEFLECTED, OUT_ABANDONED, OUT_CALLBACK, OUT_ANSWERED = range(5)
@@ -102,7 +102,8 @@ def serve(
     patience = np.where(
         impatient, rng.uniform(0.5, 5.0, n), rng.exponential(params.patience, n) + 5.0
     )
-    callback = in_queue & (mean_wait[slot] > 240) & (wait > 45) & (patience > 30)
+    expected = p_wait * mean_wait
+    callback = in_queue & (expected[slot] > 90) & (wait > 60) & (patience > 30)
     callback &= rng.random(n) < 0.35
     abandoned = in_queue & ~callback & (patience < wait)
     answered = in_queue & ~callback & ~abandoned
@@ -129,6 +130,4 @@ def serve(
     k = np.floor(rng.random(n) * np.maximum(counts, 1)).astype(np.int64)
     agent = np.where(answered & (counts > 0), pick_agent[slot, k], -1)
     agent = np.where(answered & (counts == 0), pick_agent[0, 0], agent)
-    return Served(
-        outcome, q, ans, ab_at, ended, talk, hold, wrap, agent, mean_wait[slot] * p_wait[slot]
-    )
+    return Served(outcome, q, ans, ab_at, ended, talk, hold, wrap, agent, expected[slot])

@@ -99,7 +99,7 @@ def plan_scenarios(names: Sequence[str], clock: Clock, days: int, seed: int) -> 
                     {"product": PRODUCTS[int(rng.integers(len(PRODUCTS)))]},
                     {
                         "volume_factor": round(float(rng.uniform(3.0, 4.0)), 2),
-                        "escalation_probability": 0.6,
+                        "escalation_probability": 0.8,
                     },
                 )
             )
