@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,6 +149,8 @@ class _Run:
         self.next_contact = 1
         self.next_customer = 1
         self.counts = {"tickets": 0, "events": 0, "contacts": 0}
+        self.writer = ThreadPoolExecutor(max_workers=1)
+        self.pending: list[Future[None]] = []
         self.knobs = self._knobs()
         self.tier1 = op.OPERATION.tier1
         self.open_mean = float(op.OPERATION.on_shift(0).sum(axis=1)[32:80].mean())
@@ -499,9 +502,17 @@ class _Run:
     # -- writing ----------------------------------------------------------------------------
 
     def _write(self, table: str, d: int, data: pa.Table) -> None:
-        folder = self.out / table
-        pq.write_table(data, folder / f"part-{d:05d}.parquet", compression="zstd")
+        """Write a part in the background (Arrow releases the GIL), at most a day behind."""
+        path = self.out / table / f"part-{d:05d}.parquet"
+        while len(self.pending) > 3:
+            self.pending.pop(0).result()
+        self.pending.append(self.writer.submit(pq.write_table, data, path, compression="snappy"))
         self.counts[table] += data.num_rows
+
+    def finish(self) -> None:
+        for future in self.pending:
+            future.result()
+        self.writer.shutdown()
 
     def _write_tickets(self, d: int, c: dict[str, Any], order: I64) -> None:
         c = {k: np.asarray(v)[order] for k, v in c.items()}
@@ -788,10 +799,13 @@ def simulate(
             old.unlink()
     run = _Run(out, days, start, seed, names, tickets_per_day, staffing)
     pq.write_table(op.OPERATION.table(), out / "agents.parquet", compression="zstd")
-    for d in range(days):
-        run.day(d)
-        if progress is not None:
-            progress(d + 1, days)
+    try:
+        for d in range(days):
+            run.day(d)
+            if progress is not None:
+                progress(d + 1, days)
+    finally:
+        run.finish()
     truth = out / "truth.json"
     truth.write_text(json.dumps(run.truth(), indent=1) + "\n", encoding="utf-8")
     return SimulationResult(
