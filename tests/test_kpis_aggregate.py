@@ -156,3 +156,16 @@ def test_unknown_kpi_or_dimension_lists_the_valid_ones(con: Any) -> None:
         compute(inputs, kpis=["first_response"], by=["colour"])
     with pytest.raises(UserError, match="cannot be broken down by type"):
         compute(inputs, kpis=["wait_time"], by=["type"])
+
+
+def test_backlog_and_metrics_kpis_share_one_period_column(con: Any) -> None:
+    result = compute(
+        case(con, "backlog"),
+        kpis=["tickets_created", "backlog"],
+        period="day",
+        as_of=instant("2026-03-04T12:00:00Z"),
+    )
+    got = values(result, "kpi", "period_start")
+    day = instant("2026-03-03T00:00:00Z")
+    assert got[("tickets_created", day)] == 1 and got[("backlog", day)] == 1
+    assert str(result["period_start"].dt.tz) == "UTC"

@@ -18,7 +18,7 @@ import pandas as pd
 from supportkpi.kpis._time import as_instant, seconds_between
 from supportkpi.kpis.aggregate import Period
 from supportkpi.kpis.inputs import Inputs
-from supportkpi.kpis.prepare import prepare, ticket_dims
+from supportkpi.kpis.prepare import Prepared, prepare, ticket_dims
 from supportkpi.kpis.status import SOLVED_STATUSES, intervals_of
 
 __all__ = ["BACKLOG_COLUMNS", "backlog", "period_starts"]
@@ -60,6 +60,17 @@ def period_starts(since: datetime, until: datetime, period: Period) -> list[date
     return out
 
 
+def _data_span(prep: Prepared) -> tuple[datetime | None, datetime | None]:
+    """First ticket creation and last recorded instant (creation or event) by as_of."""
+    t, e = prep.tickets, prep.events
+    span = t.aggregate(first=t.created_at.min(), last=t.created_at.max()).to_pyarrow()
+    last_event = e.at.max().to_pyarrow().as_py()
+    first = span.column("first")[0].as_py()
+    last = span.column("last")[0].as_py()
+    candidates = [as_instant(v) for v in (last, last_event) if v is not None]
+    return (as_instant(first) if first is not None else None), max(candidates, default=None)
+
+
 def backlog(
     inputs: Inputs,
     *,
@@ -72,12 +83,14 @@ def backlog(
     to ``as_of``, per ``by`` dimensions (ticket attributes; ``tag`` unnests tags)."""
     instant = as_instant(as_of).astimezone(UTC)
     prep = prepare(inputs, instant)
+    first, last = _data_span(prep)
     if since is None:
-        first = prep.tickets.created_at.min().to_pyarrow().as_py()
-        if first is None:
-            first = instant
-        since = first
-    starts = period_starts(as_instant(since), instant + timedelta(microseconds=1), period)
+        since = first or instant
+    # Periods run to the one holding the last recorded activity (or as_of, if earlier):
+    # an as_of far in the future must not produce thousands of identical periods.
+    end = min(instant, last) if last is not None else instant
+    end = max(end, min(as_instant(since), instant))
+    starts = period_starts(as_instant(since), end + timedelta(microseconds=1), period)
     grid = ibis.memtable(
         pd.DataFrame(
             {

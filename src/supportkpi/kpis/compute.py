@@ -26,6 +26,7 @@ from supportkpi.kpis.aggregate import Basis, Period, aggregate_wide, stat_column
 from supportkpi.kpis.backlog import backlog
 from supportkpi.kpis.definition import KPI
 from supportkpi.kpis.inputs import Inputs
+from supportkpi.kpis.prepare import Prepared, prepare
 from supportkpi.kpis.registry import DIMENSIONS, REGISTRY
 from supportkpi.kpis.replies import reply_metrics
 from supportkpi.kpis.ticket_kpis import BACKLOG_KPIS, HANDLING_KPIS
@@ -127,12 +128,22 @@ def _has_work_logs(inputs: Inputs, as_of: datetime) -> bool:
     return bool(found.to_pyarrow().as_py())
 
 
-def _cache(table: ir.Table) -> ir.Table:
-    """Materialize a metrics table read by several queries, where the backend allows it."""
+def _cache(table: ir.Table, held: list[ir.Table]) -> ir.Table:
+    """Materialize a table read by several queries, where the backend allows it; the
+    caller releases everything in ``held`` when done."""
     try:
-        return table.cache()
-    except Exception:  # a read-only or cache-less backend: recompute instead
+        cached = table.cache()
+    except Exception:  # a cache-less backend: recompute instead
         return table
+    held.append(cached)
+    return cached
+
+
+def _release(held: list[ir.Table]) -> None:
+    for table in reversed(held):
+        release = getattr(table, "release", None)
+        if callable(release):
+            release()
 
 
 def _backlog_frame(
@@ -228,21 +239,34 @@ def compute(
                 continue
         groups.setdefault((kpi.source, kpi.time_column, kpi.channels), []).append(kpi)
 
-    tables: dict[str, ir.Table] = {}
-    sources = {s for s, _, _ in groups}
-    for name in sources:
-        tables[name] = _cache(_metrics_table(name, inputs, config, instant, clock))
+    held: list[ir.Table] = []
+    try:
+        tables: dict[str, ir.Table] = {}
+        sources = {s for s, _, _ in groups}
+        prep: Prepared | None = None
+        if sources & {"tickets", "replies"}:
+            # The merged, time-bounded events feed every ticket metric: materialize once.
+            raw = prepare(inputs, instant)
+            prep = Prepared(
+                tickets=_cache(raw.tickets, held), events=_cache(raw.events, held), as_of=raw.as_of
+            )
+        for name in sources:
+            metrics = _metrics_table(name, inputs, config, instant, clock, prep)
+            tables[name] = _cache(metrics, held)
 
-    for (name, time_column, channels), members in groups.items():
-        table = _with_tags(tables[name], by)
-        if channels is not None:
-            table = table.filter(table.channel.isin(channels))
-        if lower is not None:
-            table = table.filter(table[time_column] >= as_of_literal(lower))
-        if upper is not None:
-            table = table.filter(table[time_column] < as_of_literal(upper))
-        wide = aggregate_wide(table, members, period=period, by=by, basis=basis).to_pandas()
-        frames.append(_tidy(wide, members, by, stat_columns(members, basis, table.columns)))
+        for (name, time_column, channels), members in groups.items():
+            table = _with_tags(tables[name], by)
+            if channels is not None:
+                table = table.filter(table.channel.isin(channels))
+            if lower is not None:
+                table = table.filter(table[time_column] >= as_of_literal(lower))
+            if upper is not None:
+                table = table.filter(table[time_column] < as_of_literal(upper))
+            wide = aggregate_wide(table, members, period=period, by=by, basis=basis)
+            columns = stat_columns(members, basis, table.columns)
+            frames.append(_tidy(wide.to_pandas(), members, by, columns))
+    finally:
+        _release(held)
 
     if backlog_kpis:
         frames.append(
@@ -251,11 +275,13 @@ def compute(
     return _finish(frames, by)
 
 
-def _metrics_table(name: str, inputs: Inputs, config: Any, as_of: datetime, clock: Any) -> ir.Table:
+def _metrics_table(
+    name: str, inputs: Inputs, config: Any, as_of: datetime, clock: Any, prep: Prepared | None
+) -> ir.Table:
     if name == "tickets":
-        return ticket_metrics(inputs, config, as_of=as_of, clock=clock)
+        return ticket_metrics(inputs, config, as_of=as_of, clock=clock, prepared=prep)
     if name == "replies":
-        return reply_metrics(inputs, config, as_of=as_of, clock=clock)
+        return reply_metrics(inputs, config, as_of=as_of, clock=clock, prepared=prep)
     from supportkpi.kpis.contacts import contact_metrics
 
     return contact_metrics(inputs, config)
@@ -275,11 +301,10 @@ def _finish(frames: list[pd.DataFrame], by: Sequence[str]) -> pd.DataFrame:
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=columns)
+    for frame in frames:
+        # Backends return naive UTC or aware instants: one aware UTC column.
+        frame["period_start"] = pd.to_datetime(frame["period_start"], utc=True)
     out = pd.concat(frames, ignore_index=True)[columns]
-    start = pd.to_datetime(out["period_start"])
-    if start.dt.tz is None:
-        start = start.dt.tz_localize("UTC")
-    out["period_start"] = start.dt.tz_convert("UTC")
     order = {kpi_id: i for i, kpi_id in enumerate(REGISTRY)}
     out["_order"] = out["kpi"].map(order)
     out = out.sort_values(["_order", "period_start", *by], kind="stable", na_position="first")

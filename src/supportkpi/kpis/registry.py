@@ -5,7 +5,7 @@ from __future__ import annotations
 from supportkpi.kpis import contact_kpis, ticket_kpis
 from supportkpi.kpis.definition import KPI
 
-__all__ = ["DIMENSIONS", "REGISTRY", "dimensions_of"]
+__all__ = ["DEFINITIONS", "DIMENSIONS", "REGISTRY", "dimensions_of"]
 
 
 def _collect(*groups: tuple[KPI, ...]) -> dict[str, KPI]:
@@ -22,6 +22,8 @@ def _collect(*groups: tuple[KPI, ...]) -> dict[str, KPI]:
 
 
 REGISTRY: dict[str, KPI] = _collect(ticket_kpis.DEFINITIONS, contact_kpis.DEFINITIONS)
+DEFINITIONS: tuple[KPI, ...] = tuple(REGISTRY.values())
+"""Every KPI, in report order."""
 
 _TICKET_DIMENSIONS: tuple[str, ...] = (
     "channel",

@@ -56,10 +56,11 @@ def reply_metrics(
     *,
     as_of: datetime | None = None,
     clock: Any | None = None,
+    prepared: Prepared | None = None,
 ) -> ir.Table:
     """One row per customer message awaiting a next reply (see the module docstring)."""
     instant = as_instant(as_of) if as_of is not None else now_utc()
-    prep = prepare(inputs, instant)
+    prep = prepared if prepared is not None else prepare(inputs, instant)
     table = _replies(prep)
     if clock is not None:
         try:

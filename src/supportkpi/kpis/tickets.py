@@ -108,12 +108,14 @@ def ticket_metrics(
     *,
     as_of: datetime | None = None,
     clock: Any | None = None,
+    prepared: Prepared | None = None,
 ) -> ir.Table:
     """One row per ticket (merged duplicates folded into their target), as of ``as_of``
     (default: now). ``config`` supplies the repeat/reopen windows; ``clock`` (a business
-    clock) adds the ``*_bh_s`` business-time columns."""
+    clock) adds the ``*_bh_s`` business-time columns. ``prepared`` reuses inputs already
+    prepared (and possibly materialized) for ``as_of`` by the caller."""
     instant = as_instant(as_of) if as_of is not None else now_utc()
-    prep = prepare(inputs, instant)
+    prep = prepared if prepared is not None else prepare(inputs, instant)
     table = _metrics(prep, windows(config), inputs.agents)
     if clock is not None:
         try:
