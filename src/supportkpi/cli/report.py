@@ -1,0 +1,113 @@
+"""``supportkpi report`` and ``supportkpi serve``: what a support lead reads.
+
+``report`` prints the terminal summary, or writes the self-contained HTML report with
+``--out``; ``serve`` starts the web dashboard and JSON API on the same engine.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from supportkpi.cli.kpis import (
+    AsOfOption,
+    ConfigOption,
+    SinceOption,
+    StoreOption,
+    UntilOption,
+    _config,
+    _default_store,
+    _instant,
+    _when,
+)
+from supportkpi.errors import UserError
+
+__all__ = ["default_language", "register"]
+
+LangOption = Annotated[
+    str | None,
+    typer.Option("--lang", "-l", help="en or ru (default: the config's source.language, else en)."),
+]
+
+
+def default_language(config: Any | None, lang: str | None) -> str:
+    """``lang`` when given, else the config's ``source.language``, else English."""
+    from supportkpi.report.i18n import check_language
+
+    if lang:
+        return check_language(lang)
+    language = getattr(getattr(config, "source", None), "language", None)
+    return check_language(str(language)) if language else "en"
+
+
+def _day(text: str | None, option: str) -> date | None:
+    value = _when(text, option)
+    if isinstance(value, datetime):
+        raise UserError(f"{option} takes a date, not an instant", fix="write 2026-03-01")
+    return value
+
+
+def _report(
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the HTML report to this file.")
+    ] = None,
+    lang: LangOption = None,
+    store: StoreOption = "",
+    config: ConfigOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    as_of: AsOfOption = None,
+) -> None:
+    """Headline KPIs per channel with grades and counter-metrics; --out writes the full
+    HTML report (self-contained, works offline)."""
+    from supportkpi.report.content import Filters, build_content
+    from supportkpi.report.html import write_html
+    from supportkpi.report.terminal import print_summary
+    from supportkpi.store import open_store
+
+    policy = _config(config)
+    language = default_language(policy, lang)
+    filters = Filters(since=_day(since, "--since"), until=_day(until, "--until"))
+    with open_store(store or _default_store(), read_only=True) as opened:
+        content = build_content(opened, filters=filters, config=policy, as_of=_instant(as_of))
+    if out is None:
+        print_summary(content, language, Console(width=min(Console().width, 100)))
+        return
+    if out.parent and not out.parent.exists():
+        raise UserError(
+            f"folder {out.parent} does not exist", fix="create it or choose another path"
+        )
+    write_html(content, language, out)
+    Console(stderr=True, highlight=False).print(f"wrote {out}")
+
+
+def _serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", "-p", help="Port to listen on.", min=1)] = 8000,
+    store: StoreOption = "",
+    config: ConfigOption = None,
+    lang: LangOption = None,
+    as_of: AsOfOption = None,
+) -> None:
+    """Start the web dashboard and the JSON API (/api/..., docs at /docs); read-only."""
+    import uvicorn
+
+    from supportkpi.web.app import create_app
+
+    policy = _config(config)
+    application = create_app(
+        store or _default_store(),
+        config=policy,
+        lang=default_language(policy, lang),
+        as_of=_instant(as_of),
+    )
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(_report)
+    app.command("serve")(_serve)

@@ -1,0 +1,128 @@
+"""The terminal summary: headline KPIs per channel with grades and counter-metrics.
+
+Drawn with Rich to fit 100 columns: one row per KPI and channel, the median (or value) and
+p90, the benchmark grade on each (which statistic is graded is in the header), and the
+counter-metric on the same channel beside it.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from supportkpi.kpis.registry import REGISTRY
+from supportkpi.report.content import Figure, HeadlineRow, ReportContent
+from supportkpi.report.formatting import Formatter
+from supportkpi.report.grades import grading_available
+from supportkpi.report.i18n import check_language, kpi_name, tr
+
+__all__ = ["WIDTH", "print_summary", "summary"]
+
+WIDTH = 100
+_GRADE_STYLES = {
+    "excellent": "bold green",
+    "good": "green",
+    "satisfactory": "yellow",
+    "below": "bold red",
+}
+
+
+def _channel(lang: str, channel: str | None) -> str:
+    if channel is None:
+        return tr(lang, "channel.all")
+    try:
+        return tr(lang, f"channel.{channel}")
+    except KeyError:
+        return channel
+
+
+def _figure(fmt: Formatter, lang: str, figure: Figure | None) -> str:
+    if figure is None:
+        return "—"
+    if figure.note:
+        return tr(lang, "note.unavailable")
+    return fmt.figure(REGISTRY[figure.kpi].unit, figure.stat, figure.value)
+
+
+def _grades(lang: str, row: HeadlineRow) -> Text:
+    text = Text()
+    for index, grade in enumerate((row.grade_main, row.grade_p90)):
+        if index:
+            text.append(" · ", style="dim")
+        if grade is None:
+            text.append("—", style="dim")
+        else:
+            text.append(tr(lang, f"grade.{grade}"), style=_GRADE_STYLES.get(grade, ""))
+    return text
+
+
+def _headline_table(content: ReportContent, lang: str, fmt: Formatter) -> Table:
+    grading = grading_available()
+    table = Table(
+        title=tr(lang, "term.headline"),
+        title_justify="left",
+        title_style="bold",
+        expand=False,
+        pad_edge=False,
+        show_edge=False,
+        header_style="bold",
+    )
+    table.add_column(tr(lang, "col.kpi"), max_width=22)
+    table.add_column(tr(lang, "col.channel"), no_wrap=True, max_width=13)
+    table.add_column(tr(lang, "col.median_or_value"), justify="right", no_wrap=True)
+    table.add_column(tr(lang, "col.p90"), justify="right", no_wrap=True)
+    if grading:
+        table.add_column(f"{tr(lang, 'col.grade_on_median')} · p90", no_wrap=True, max_width=18)
+    table.add_column(tr(lang, "col.counter_metric"), max_width=24, style="cyan")
+    table.add_column("", justify="right", no_wrap=True, style="cyan")
+    rows = [*content.headline, *(r for r in content.queues if REGISTRY[r.kpi].headline)]
+    previous = None
+    for row in rows:
+        name = kpi_name(lang, row.kpi) if row.kpi != previous else ""
+        if row.kpi != previous and previous is not None:
+            table.add_section()
+        previous = row.kpi
+        counter_name, counter_value = "", ""
+        if row.counter is not None:
+            counter_name = kpi_name(lang, row.counter.kpi)
+            counter_value = _figure(fmt, lang, row.counter)
+        cells: list[RenderableType] = [
+            Text(name, style="bold"),
+            Text(_channel(lang, row.channel), style="bold" if row.channel is None else ""),
+            _figure(fmt, lang, row.main),
+            _figure(fmt, lang, row.p90) if row.p90 is not None else Text("—", style="dim"),
+        ]
+        if grading:
+            cells.append(_grades(lang, row))
+        cells.extend([counter_name, counter_value])
+        table.add_row(*cells)
+    return table
+
+
+def summary(content: ReportContent, lang: str = "en") -> RenderableType:
+    """The summary as one Rich renderable (print it on any console)."""
+    check_language(lang)
+    fmt = Formatter(lang)
+    head = Text()
+    head.append(tr(lang, "term.title"), style="bold")
+    head.append(
+        f"  {tr(lang, 'meta.data')}: {fmt.date(content.data_from)} – {fmt.date(content.data_to)}"
+        f"  ·  {tr(lang, 'meta.as_of')}: {fmt.datetime(content.as_of)} UTC",
+        style="dim",
+    )
+    notes = [tr(lang, "term.counter_note")]
+    notes.append(
+        tr(lang, "term.grades_note") if grading_available() else tr(lang, "term.no_grades")
+    )
+    parts: list[RenderableType] = [head, Text(""), _headline_table(content, lang, fmt), Text("")]
+    parts.extend(Text(note, style="dim") for note in notes)
+    return Group(*parts)
+
+
+def print_summary(content: ReportContent, lang: str = "en", console: Console | None = None) -> None:
+    """Print the summary, at most :data:`WIDTH` columns wide."""
+    console = console or Console(width=WIDTH)
+    if console.width > WIDTH:
+        console.width = WIDTH
+    console.print(summary(content, lang))
