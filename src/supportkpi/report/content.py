@@ -265,9 +265,9 @@ def _rows(
     for kpi_id in kpi_ids:
         kpi = REGISTRY[kpi_id]
         stat = headline_stat(kpi)
-        targets: list[tuple[str | None, dict[tuple[Any, ...], Figure], tuple[Any, ...]]] = [
-            (None, overall, ())
-        ]
+        targets: list[tuple[str | None, dict[tuple[Any, ...], Figure], tuple[Any, ...]]] = []
+        if len(channels) != 1:  # with one channel, "all channels" would repeat it
+            targets.append((None, overall, ()))
         targets += [(ch, per_channel, (ch,)) for ch in channels]
         for channel, lookup, key in targets:
             main = lookup.get((kpi_id, stat, *key))

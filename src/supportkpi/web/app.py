@@ -1,0 +1,438 @@
+"""The web dashboard and the JSON API, over the same engine as the CLI and the report.
+
+``create_app(store, config=..., lang=..., as_of=...)`` returns a FastAPI application that
+reads the store read-only. Pages: ``/`` (the dashboard: the report's sections with filters,
+every figure a link to its tickets), ``/tickets`` (the tickets behind a figure), ``/docs``
+(the API documentation, served from files shipped in a Python package: no CDN). API under
+``/api/``: ``meta``, ``kpis``, ``tickets``, ``summary``. One handler renders a
+:class:`~supportkpi.errors.UserError` as JSON (``/api/...``) or as an HTML page, status 400.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+import pandas as pd
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+
+from supportkpi.errors import UserError
+from supportkpi.kpis._time import as_instant, now_utc
+from supportkpi.kpis.compute import inputs_of
+from supportkpi.kpis.registry import DIMENSIONS, REGISTRY
+from supportkpi.report.content import (
+    FILTER_DIMS,
+    Filters,
+    ReportContent,
+    _Engine,
+    build_content,
+    headline_stat,
+)
+from supportkpi.report.html import environment, page_context
+from supportkpi.report.i18n import LANGUAGES, check_language, kpi_name, tr
+from supportkpi.web.tickets import TICKET_COLUMNS, drillable, tickets_behind
+
+__all__ = ["create_app"]
+
+_TEMPLATES = Path(__file__).parent / "templates"
+
+Since = Annotated[str | None, Query(description="From this date (YYYY-MM-DD), inclusive.")]
+Until = Annotated[str | None, Query(description="Up to this date (YYYY-MM-DD), inclusive.")]
+Dim = Annotated[str | None, Query(description="Only this value (exact match).")]
+_CACHE_SIZE = 16
+
+
+def _swagger_dir() -> Path | None:
+    try:
+        import swagger_ui_bundle
+    except ImportError:
+        return None
+    return Path(swagger_ui_bundle.swagger_ui_path)
+
+
+def _day(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"{name} {value!r} is not a date", fix="write 2026-03-01") from None
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, pd.Timestamp | datetime):
+        return None if pd.isna(value) else value.isoformat()
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for row in frame.to_dict(orient="records"):
+        out.append({str(k): _jsonable(v) for k, v in row.items()})
+    return out
+
+
+class _State:
+    """The open store, one lock (a DuckDB connection serves one query at a time) and a
+    small cache of built contents by filters."""
+
+    def __init__(self, store: Any, config: Any, lang: str, as_of: datetime | None) -> None:
+        from supportkpi.store import Store, open_store
+
+        self.store = store if isinstance(store, Store) else open_store(store, read_only=True)
+        self.config = config
+        self.lang = lang
+        self.as_of = as_instant(as_of) if as_of is not None else None
+        self.lock = threading.RLock()
+        self.cache: OrderedDict[Filters, ReportContent] = OrderedDict()
+        self._options: dict[str, list[str]] | None = None
+
+    def instant(self) -> datetime:
+        return self.as_of or now_utc()
+
+    def content(self, filters: Filters) -> ReportContent:
+        with self.lock:
+            found = self.cache.get(filters)
+            if found is not None:
+                self.cache.move_to_end(filters)
+                return found
+            built = build_content(
+                self.store, filters=filters, config=self.config, as_of=self.instant()
+            )
+            self.cache[filters] = built
+            while len(self.cache) > _CACHE_SIZE:
+                self.cache.popitem(last=False)
+            return built
+
+    def options(self) -> dict[str, list[str]]:
+        """The values each filter can take (distinct values in the tickets)."""
+        with self.lock:
+            if self._options is None:
+                tickets = inputs_of(self.store).tickets
+                out: dict[str, list[str]] = {}
+                for dim in FILTER_DIMS:
+                    values = tickets.select(dim).distinct().to_pyarrow().column(0).to_pylist()
+                    out[dim] = sorted(str(v) for v in values if v is not None)
+                self._options = out
+            return self._options
+
+
+def _filters(
+    since: str | None,
+    until: str | None,
+    channel: str | None,
+    type: str | None,
+    priority: str | None,
+    team: str | None,
+    agent_id: str | None,
+) -> Filters:
+    return Filters(
+        since=_day(since, "since"),
+        until=_day(until, "until"),
+        channel=channel or None,
+        type=type or None,
+        priority=priority or None,
+        team=team or None,
+        agent_id=agent_id or None,
+    )
+
+
+def _language(request: Request, default: str) -> str:
+    return check_language(request.query_params.get("lang") or default)
+
+
+def create_app(
+    store: Any,
+    *,
+    config: Any | None = None,
+    lang: str = "en",
+    as_of: datetime | None = None,
+) -> FastAPI:
+    """The dashboard and API over ``store`` (a path, URL or open Store), read-only."""
+    check_language(lang)
+    state = _State(store, config, lang, as_of)
+    app = FastAPI(
+        title="supportkpi",
+        description="Support KPIs, the tickets behind them and their definitions.",
+        version="1",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.supportkpi = state
+    env = environment([_TEMPLATES])
+
+    @app.exception_handler(UserError)
+    async def _user_error(request: Request, exc: UserError) -> Response:
+        body = {"error": exc.what, "where": str(exc.where or "") or None, "fix": exc.fix}
+        if request.url.path.startswith("/api/"):
+            return JSONResponse(body, status_code=400)
+        language = lang
+        with contextlib.suppress(UserError):
+            language = _language(request, lang)
+        page = env.get_template("error.html").render(
+            lang=language, t=lambda key, **kw: tr(language, key, **kw), error=body
+        )
+        return HTMLResponse(page, status_code=400)
+
+    def _drill(filters: Filters, language: str) -> Callable[..., str | None]:
+        def drill(
+            kpi: str, channel: str | None = None, dim: str | None = None, key: str = ""
+        ) -> str | None:
+            if not drillable(kpi):
+                return None
+            params = filters.params()
+            if channel:
+                params["channel"] = channel
+            if dim and key:
+                params[dim] = key
+            params["kpi"] = kpi
+            params["lang"] = language
+            return "/tickets?" + urlencode(params)
+
+        return drill
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def dashboard(
+        request: Request,
+        since: Since = None,
+        until: Until = None,
+        channel: Dim = None,
+        type: Dim = None,
+        priority: Dim = None,
+        team: Dim = None,
+        agent_id: Dim = None,
+    ) -> HTMLResponse:
+        language = _language(request, lang)
+        filters = _filters(since, until, channel, type, priority, team, agent_id)
+        content = state.content(filters)
+        context = page_context(content, language, drill=_drill(filters, language))
+        context.update(
+            options=state.options(),
+            filters=filters,
+            filter_dims=FILTER_DIMS,
+            languages=LANGUAGES,
+            lang_link=lambda other: "/?" + urlencode({**filters.params(), "lang": other}),
+            omitted_names=", ".join(kpi_name(language, k) for k in content.omitted),
+        )
+        return HTMLResponse(env.get_template("dashboard.html").render(**context))
+
+    @app.get("/tickets", response_class=HTMLResponse, include_in_schema=False)
+    def tickets_page(
+        request: Request,
+        kpi: str | None = None,
+        since: Since = None,
+        until: Until = None,
+        channel: Dim = None,
+        type: Dim = None,
+        priority: Dim = None,
+        team: Dim = None,
+        agent_id: Dim = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    ) -> HTMLResponse:
+        language = _language(request, lang)
+        filters = _filters(since, until, channel, type, priority, team, agent_id)
+        with state.lock:
+            page = tickets_behind(
+                state.store,
+                filters,
+                kpi=kpi,
+                config=state.config,
+                as_of=state.instant(),
+                limit=limit,
+            )
+        from supportkpi.report.formatting import Formatter
+
+        html = env.get_template("tickets.html").render(
+            lang=language,
+            t=lambda key, **kw: tr(language, key, **kw),
+            fmt=Formatter(language),
+            kpi=kpi,
+            kpi_label=kpi_name(language, kpi) if kpi else None,
+            filters=filters,
+            page=page,
+            rows=page.rows.to_dict(orient="records"),
+            back="/?" + urlencode({**filters.params(), "lang": language}),
+            is_missing=lambda v: v is None or (not isinstance(v, str) and pd.isna(v)),
+        )
+        return HTMLResponse(html)
+
+    @app.get("/api/meta", tags=["meta"])
+    def api_meta() -> dict[str, Any]:
+        """The KPI registry (names and descriptions in every language), the dimensions each
+        KPI can be broken down by, the values each filter can take, and the data range."""
+        content_range = inputs_of(state.store).tickets
+        with state.lock:
+            row = (
+                content_range.aggregate(
+                    lo=content_range.created_at.min(), hi=content_range.created_at.max()
+                )
+                .to_pyarrow()
+                .to_pylist()[0]
+            )
+        return {
+            "languages": list(LANGUAGES),
+            "as_of": state.instant().isoformat(),
+            "data": {"from": _jsonable(row["lo"]), "to": _jsonable(row["hi"])},
+            "filters": state.options(),
+            "kpis": [
+                {
+                    "id": k.id,
+                    "family": k.family,
+                    "source": k.source,
+                    "measure": k.measure,
+                    "unit": k.unit,
+                    "direction": k.direction,
+                    "name": k.name,
+                    "description": k.description,
+                    "channels": list(k.channels) if k.channels else None,
+                    "counter_metric": k.counter_metric,
+                    "headline": k.headline,
+                    "stats": list(k.stats),
+                    "dimensions": list(DIMENSIONS[k.source]),
+                }
+                for k in REGISTRY.values()
+            ],
+        }
+
+    @app.get("/api/kpis", tags=["kpis"])
+    def api_kpis(
+        kpi: Annotated[list[str] | None, Query(description="KPI ids; default: all.")] = None,
+        by: Annotated[str | None, Query(description="Dimensions, e.g. channel,team.")] = None,
+        period: Literal["day", "week", "month"] | None = None,
+        since: Since = None,
+        until: Until = None,
+        channel: Dim = None,
+        type: Dim = None,
+        priority: Dim = None,
+        team: Dim = None,
+        agent_id: Dim = None,
+    ) -> dict[str, Any]:
+        """KPIs as tidy rows (period_start, dimensions, kpi, basis, stat, value, n, note),
+        computed by the engine with the filters applied as exact groups."""
+        filters = _filters(since, until, channel, type, priority, team, agent_id)
+        wanted = [k for part in (kpi or []) for k in part.split(",") if k] or list(REGISTRY)
+        for kpi_id in wanted:
+            if kpi_id not in REGISTRY:
+                raise UserError(f"unknown KPI {kpi_id!r}", fix="see /api/meta for the ids")
+        dims = [d for d in (by or "").split(",") if d]
+        engine = _Engine(state.store, filters, state.config, state.instant(), "calendar")
+        with state.lock:
+            frame = engine.frame(wanted, by=dims, period=period)
+        return {
+            "filters": filters.params(),
+            "omitted": [k for k in wanted if not engine.usable([k], dims)],
+            "rows": _records(frame),
+        }
+
+    @app.get("/api/summary", tags=["kpis"])
+    def api_summary(
+        since: Since = None,
+        until: Until = None,
+        channel: Dim = None,
+        type: Dim = None,
+        priority: Dim = None,
+        team: Dim = None,
+        agent_id: Dim = None,
+    ) -> dict[str, Any]:
+        """The headline and phone/chat figures the dashboard shows: per KPI and channel the
+        median (or value), p90, grades and the counter-metric beside it."""
+        filters = _filters(since, until, channel, type, priority, team, agent_id)
+        content = state.content(filters)
+
+        def fig(f: Any) -> dict[str, Any] | None:
+            if f is None:
+                return None
+            return {"kpi": f.kpi, "stat": f.stat, "value": f.value, "n": f.n, "note": f.note}
+
+        rows = []
+        for row in [*content.headline, *content.queues]:
+            rows.append(
+                {
+                    "kpi": row.kpi,
+                    "channel": row.channel,
+                    "stat": headline_stat(REGISTRY[row.kpi]),
+                    "main": fig(row.main),
+                    "p90": fig(row.p90),
+                    "grade_median": row.grade_main,
+                    "grade_p90": row.grade_p90,
+                    "counter": fig(row.counter),
+                }
+            )
+        return {
+            "filters": filters.params(),
+            "as_of": content.as_of.isoformat(),
+            "omitted": content.omitted,
+            "rows": rows,
+        }
+
+    @app.get("/api/tickets", tags=["tickets"])
+    def api_tickets(
+        kpi: Annotated[
+            str | None, Query(description="Only the tickets this KPI is computed over.")
+        ] = None,
+        since: Since = None,
+        until: Until = None,
+        channel: Dim = None,
+        type: Dim = None,
+        priority: Dim = None,
+        team: Dim = None,
+        agent_id: Dim = None,
+        limit: Annotated[int, Query(ge=1, le=10000)] = 200,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> dict[str, Any]:
+        """The tickets behind a figure (same filters as /api/kpis), newest first."""
+        filters = _filters(since, until, channel, type, priority, team, agent_id)
+        with state.lock:
+            page = tickets_behind(
+                state.store,
+                filters,
+                kpi=kpi,
+                config=state.config,
+                as_of=state.instant(),
+                limit=limit,
+                offset=offset,
+            )
+        return {
+            "total": page.total,
+            "columns": list(TICKET_COLUMNS),
+            "tickets": _records(page.rows),
+        }
+
+    swagger = _swagger_dir()
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs(request: Request) -> HTMLResponse:
+        language = _language(request, lang)
+        html = env.get_template("docs.html").render(
+            lang=language, t=lambda key, **kw: tr(language, key, **kw), swagger=swagger is not None
+        )
+        return HTMLResponse(html)
+
+    @app.get("/static/swagger/{name}", include_in_schema=False)
+    def swagger_file(name: str) -> Response:
+        allowed = {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js"}
+        if swagger is None or name not in allowed:
+            return Response(status_code=404)
+        return FileResponse(swagger / name)
+
+    return app
