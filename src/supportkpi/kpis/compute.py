@@ -24,6 +24,7 @@ from supportkpi.errors import UserError
 from supportkpi.kpis._time import as_instant, as_of_literal, now_utc
 from supportkpi.kpis.aggregate import Basis, Period, aggregate_wide, stat_columns
 from supportkpi.kpis.backlog import backlog
+from supportkpi.kpis.business import clock_for
 from supportkpi.kpis.definition import KPI
 from supportkpi.kpis.inputs import Inputs
 from supportkpi.kpis.prepare import Prepared, prepare
@@ -287,12 +288,8 @@ def _metrics_table(
     return contact_metrics(inputs, config)
 
 
-def _clock_from(config: Any | None) -> Any | None:
-    """A business clock for ``config`` when the calendar is available (else calendar only)."""
-    try:
-        from supportkpi.kpis.business import clock_for
-    except ImportError:
-        return None
+def _clock_from(config: Any | None) -> Any:
+    """The business clock of ``config``'s schedules (the defaults when no config)."""
     return clock_for(config)
 
 

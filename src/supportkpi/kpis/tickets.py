@@ -28,8 +28,8 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from supportkpi.errors import UnsupportedOperation
 from supportkpi.kpis._time import as_instant, now_utc, seconds_between
+from supportkpi.kpis.business import add_business_columns
 from supportkpi.kpis.inputs import Inputs
 from supportkpi.kpis.prepare import Prepared, prepare
 from supportkpi.kpis.settings import Windows, windows
@@ -118,15 +118,7 @@ def ticket_metrics(
     prep = prepared if prepared is not None else prepare(inputs, instant)
     table = _metrics(prep, windows(config), inputs.agents)
     if clock is not None:
-        try:
-            from supportkpi.kpis.business import add_business_columns
-        except ImportError:
-            raise UnsupportedOperation(
-                "business time needs the business calendar, which this build lacks",
-                fix="compute calendar time (basis='calendar')",
-            ) from None
-
-        table = add_business_columns(table, clock, config, as_of=prep.as_of)
+        table = add_business_columns(table, clock, config, as_of=instant, tickets=prep.tickets)
     return table
 
 

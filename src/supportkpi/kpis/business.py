@@ -1,0 +1,89 @@
+"""Business-time twins (``*_bh_s``) of the duration columns, from the config's schedules.
+
+Each ticket's schedule is chosen by the config (customer tier, then team, then channel,
+else ``default``); its business seconds come from :class:`~supportkpi.calendar.BusinessClock`
+inside the engine. The status-based waits (requester wait, agent wait, on-hold) are
+reported in calendar time only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import ibis.expr.types as ir
+
+from supportkpi.calendar import BusinessClock, Schedule
+from supportkpi.kpis._time import as_of_literal
+from supportkpi.policy import Config, default_config, schedule_case
+
+__all__ = ["add_business_columns", "add_reply_business_columns", "clock_for"]
+
+# (business column, start column, end column); a null end means "as of" for open waits.
+_TICKET_SPANS = (
+    ("first_response_bh_s", "clock_start_at", "first_reply_at"),
+    ("first_resolution_bh_s", "created_at", "first_solved_at"),
+    ("full_resolution_bh_s", "created_at", "solved_at"),
+)
+
+
+class ClockFactory:
+    """The config's schedules; a :class:`BusinessClock` is made once the data's span is known."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.schedules = {
+            name: Schedule.from_config(name, cfg) for name, cfg in config.schedules.items()
+        }
+
+    def over(self, tickets: ir.Table, as_of: datetime) -> BusinessClock:
+        first = tickets.created_at.min().to_pyarrow().as_py()
+        return BusinessClock(self.schedules, first or as_of, as_of)
+
+
+def clock_for(config: Config | None) -> ClockFactory:
+    return ClockFactory(config if config is not None else default_config())
+
+
+def _clock(clock: Any, tickets: ir.Table, as_of: datetime) -> BusinessClock:
+    if isinstance(clock, BusinessClock):
+        return clock
+    if isinstance(clock, ClockFactory):
+        return clock.over(tickets, as_of)
+    raise TypeError(f"not a business clock: {clock!r}")
+
+
+def add_business_columns(
+    table: ir.Table, clock: Any, config: Config | None, *, as_of: datetime, tickets: ir.Table
+) -> ir.Table:
+    """The per-ticket table with business-time twins of its durations."""
+    cfg = config if isinstance(config, Config) else default_config()
+    bc = _clock(clock, tickets, as_of)
+    now = as_of_literal(as_of)
+    t = table.mutate(bh_tmp_schedule=schedule_case(table, cfg), bh_tmp_now=now)
+    for out, start, end in _TICKET_SPANS:
+        t = bc.annotate(t, start=start, end=end, out=out, schedule=t.bh_tmp_schedule)
+    t = bc.annotate(t, start="clock_start_at", end="bh_tmp_now", out="bh_tmp_wait",
+                    schedule=t.bh_tmp_schedule)  # fmt: skip
+    t = t.mutate(
+        waiting_so_far_bh_s=t.waiting_so_far_s.isnull().ifelse(None, t.bh_tmp_wait),
+        dialogue_resolution_bh_s=t.dialogue_resolution_s.isnull().ifelse(
+            None, t.full_resolution_bh_s
+        ),
+    )
+    return t.drop("bh_tmp_schedule", "bh_tmp_now", "bh_tmp_wait")
+
+
+def add_reply_business_columns(
+    table: ir.Table, clock: Any, config: Config | None, *, as_of: datetime, tickets: ir.Table
+) -> ir.Table:
+    """The next-reply table with ``next_reply_bh_s`` and ``waiting_so_far_bh_s``."""
+    cfg = config if isinstance(config, Config) else default_config()
+    bc = _clock(clock, tickets, as_of)
+    t = table.mutate(bh_tmp_schedule=schedule_case(table, cfg), bh_tmp_now=as_of_literal(as_of))
+    t = bc.annotate(t, start="message_at", end="next_reply_at", out="next_reply_bh_s",
+                    schedule=t.bh_tmp_schedule)  # fmt: skip
+    t = bc.annotate(t, start="message_at", end="bh_tmp_now", out="bh_tmp_wait",
+                    schedule=t.bh_tmp_schedule)  # fmt: skip
+    t = t.mutate(waiting_so_far_bh_s=t.waiting_so_far_s.isnull().ifelse(None, t.bh_tmp_wait))
+    return t.drop("bh_tmp_schedule", "bh_tmp_now", "bh_tmp_wait")

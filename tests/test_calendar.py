@@ -1,0 +1,140 @@
+"""Business time: exact hand-computed values, and the engine path equal to the reference."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from supportkpi.calendar import BusinessClock, Schedule, add_business_seconds, business_seconds
+from tests.backends import load_arrow
+
+NINE_TO_FIVE = {d: ((9 * 60, 17 * 60),) for d in range(5)}
+
+
+def hours(schedule: Schedule, start: str, end: str) -> float:
+    """Business hours between two UTC instants written as ISO text."""
+    s = np.array([start], dtype="datetime64[us]")
+    e = np.array([end], dtype="datetime64[us]")
+    return float(business_seconds(schedule, s, e)[0]) / 3600
+
+
+UTC9 = Schedule("d", "UTC", NINE_TO_FIVE)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        ("2026-03-02T10:00", "2026-03-02T12:30", 2.5),  # inside one day
+        ("2026-03-02T08:00", "2026-03-02T18:00", 8.0),  # around a whole day
+        ("2026-03-06T17:00", "2026-03-09T10:00", 1.0),  # Friday close to Monday 10:00
+        ("2026-03-07T10:00", "2026-03-08T10:00", 0.0),  # a weekend
+        ("2026-03-02T10:00", "2026-03-02T10:00", 0.0),  # start == end
+        ("2026-03-02T12:00", "2026-03-02T11:00", 0.0),  # end before start
+        ("2024-01-01T00:00", "2026-01-01T00:00", 8.0 * 523),  # two years: 523 weekdays
+    ],
+)
+def test_plain_schedule(start: str, end: str, expected: float) -> None:
+    assert hours(UTC9, start, end) == pytest.approx(expected, abs=1e-9)
+
+
+def test_explicit_and_public_holidays() -> None:
+    explicit = Schedule("d", "UTC", NINE_TO_FIVE, holidays=frozenset({date(2026, 3, 3)}))
+    assert hours(explicit, "2026-03-02T00:00", "2026-03-05T00:00") == 16.0
+    berlin = Schedule("de", "Europe/Berlin", NINE_TO_FIVE, holiday_country="DE")
+    # 2026-12-24 (Thu) is a working day; 12-25 (Fri) is a public holiday in Germany.
+    assert hours(berlin, "2026-12-24T00:00", "2026-12-26T00:00") == 8.0
+
+
+def test_split_shift_and_interval_across_midnight() -> None:
+    split = Schedule("s", "UTC", {0: ((9 * 60, 12 * 60), (13 * 60, 17 * 60))})
+    assert hours(split, "2026-03-02T11:00", "2026-03-02T14:00") == 2.0  # lunch excluded
+    night = Schedule("n", "UTC", {0: ((22 * 60, 6 * 60),)})  # Monday 22:00 to Tuesday 06:00
+    assert hours(night, "2026-03-02T21:00", "2026-03-03T07:00") == 8.0
+    assert hours(night, "2026-03-03T01:00", "2026-03-03T12:00") == 5.0
+
+
+@pytest.mark.parametrize(
+    ("zone", "day", "expected"),
+    [
+        ("America/New_York", "2026-03-08", 2.0),  # spring forward: 02:00 does not exist
+        ("America/New_York", "2026-11-01", 4.0),  # fall back: 01:00-02:00 happens twice
+        ("Europe/Berlin", "2026-03-29", 2.0),
+        ("Europe/Berlin", "2026-10-25", 4.0),
+    ],
+)
+def test_dst_inside_a_business_interval(zone: str, day: str, expected: float) -> None:
+    sunday = Schedule("dst", zone, {6: ((60, 240),)})  # Sunday 01:00-04:00 local
+    start = np.datetime64(day) - np.timedelta64(1, "D")
+    end = np.datetime64(day) + np.timedelta64(2, "D")
+    got = business_seconds(
+        sunday, np.array([start], "datetime64[us]"), np.array([end], "datetime64[us]")
+    )
+    assert got[0] / 3600 == expected
+
+
+def test_business_time_counts_real_hours_across_a_dst_change_in_a_working_day() -> None:
+    ny = Schedule("ny", "America/New_York", {6: ((0, 1440),)})  # all Sunday
+    assert hours(ny, "2026-03-08T00:00", "2026-03-10T00:00") == 23.0
+    assert hours(ny, "2026-11-01T00:00", "2026-11-03T00:00") == 25.0
+
+
+def test_missing_values_give_nan() -> None:
+    s = np.array(["2026-03-02T10:00", "NaT"], dtype="datetime64[us]")
+    e = np.array(["NaT", "2026-03-02T11:00"], dtype="datetime64[us]")
+    assert np.isnan(business_seconds(UTC9, s, e)).all()
+
+
+def test_add_business_seconds_is_the_inverse() -> None:
+    starts = np.array(
+        ["2026-03-06T16:00", "2026-03-07T12:00", "2026-03-02T09:00"], "datetime64[us]"
+    )
+    got = add_business_seconds(UTC9, starts, [7200, 3600, 8 * 3600 * 5])
+    expected = ["2026-03-09T10:00", "2026-03-09T10:00", "2026-03-06T17:00"]
+    assert [str(v)[:16] for v in got] == expected
+    back = business_seconds(UTC9, starts, got)
+    assert back.tolist() == [7200, 3600, 8 * 3600 * 5]
+
+
+def test_engine_path_equals_reference(con) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(7)
+    base = np.datetime64("2026-03-01T00:00", "us").astype(np.int64)
+    starts = base + rng.integers(0, 20 * 86400, 300) * 1_000_000 + rng.integers(0, 999_999, 300)
+    ends = starts + rng.integers(-3600, 6 * 86400, 300) * 1_000_000
+    berlin = Schedule("de", "Europe/Berlin", NINE_TO_FIVE, holiday_country="DE")
+    split = Schedule("split", "America/New_York", {d: ((480, 720), (780, 1080)) for d in range(6)})
+    names = np.where(np.arange(300) % 2 == 0, "default", "split")
+    table = pa.table(
+        {
+            "i": np.arange(300),
+            "s": pa.array(starts, pa.timestamp("us", tz="UTC")),
+            "e": pa.array(ends, pa.timestamp("us", tz="UTC")),
+            "sched": names,
+        }
+    )
+    t = load_arrow(con, {}).tickets  # a loaded table, to reach the backend
+    backend = t._find_backend()
+    loaded = (
+        backend.create_table(f"cal_{con.name}", table, overwrite=True)
+        if con.name == "duckdb"
+        else _spark(backend, table)
+    )
+    clock = BusinessClock(
+        {"default": berlin, "split": split},
+        datetime(2026, 2, 28, tzinfo=UTC),
+        datetime(2026, 3, 28, tzinfo=UTC),
+    )
+    out = clock.annotate(loaded, start="s", end="e", out="bh", schedule=loaded.sched)
+    got = out.order_by("i").to_pandas()["bh"].to_numpy()
+    s64, e64 = starts.astype("datetime64[us]"), ends.astype("datetime64[us]")
+    expected = np.where(
+        names == "default", business_seconds(berlin, s64, e64), business_seconds(split, s64, e64)
+    )
+    np.testing.assert_allclose(got, expected, atol=1e-3)
+
+
+def _spark(backend, table: pa.Table):  # type: ignore[no-untyped-def]
+    backend._session.createDataFrame(table).createOrReplaceTempView("cal_pyspark")
+    return backend.table("cal_pyspark")
