@@ -1,0 +1,72 @@
+"""``supportkpi config``: write an annotated default config, and check one."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from supportkpi.errors import UserError
+from supportkpi.policy import DEFAULT_CONFIG_FILE, format_duration, load_config
+
+__all__ = ["annotated_default", "register"]
+
+
+def annotated_default() -> str:
+    """The default configuration as TOML, with a comment on every key."""
+    return files("supportkpi.policy").joinpath("annotated.toml").read_text(encoding="utf-8")
+
+
+def _init(
+    path: Annotated[Path, typer.Argument(help="Where to write it.")] = Path(DEFAULT_CONFIG_FILE),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write an annotated default config (every key with its default and meaning)."""
+    if path.exists() and not force:
+        raise UserError(
+            f"{path} already exists", fix="pass --force to overwrite it, or name another path"
+        )
+    path.write_text(annotated_default(), encoding="utf-8")
+    Console().print(f"Wrote [cyan]{path}[/]; check it with [bold]supportkpi config check {path}[/]")
+
+
+def _check(
+    path: Annotated[Path, typer.Argument(help="The config file.")] = Path(DEFAULT_CONFIG_FILE),
+) -> None:
+    """Validate a config file and summarize it; a problem is one line naming the key."""
+    config = load_config(path)
+    console = Console()
+    console.print(f"[green]valid[/] {path} (fingerprint {config.fingerprint()})")
+    schedules = Table(title="Schedules")
+    for column in ("name", "time zone", "week", "holidays"):
+        schedules.add_column(column)
+    for name, s in config.schedules.items():
+        week = "; ".join(f"{d} {' '.join(v)}" for d, v in s.week.items())
+        extra = s.holiday_country or ""
+        if s.holidays:
+            extra = f"{extra} +{len(s.holidays)} dates".strip()
+        schedules.add_row(name, s.timezone, week, extra)
+    console.print(schedules)
+    policies = Table(title="SLA policies (first match wins)")
+    for column in ("#", "name", "match", "first response", "next reply", "resolution", "time"):
+        policies.add_column(column)
+    for i, p in enumerate(config.sla.policies, 1):
+        match = (
+            ", ".join(f"{k}={'|'.join(v)}" for k, v in p.match.model_dump().items() if v) or "any"
+        )
+        t = p.targets
+        cells = [format_duration(x) if x is not None else "-"
+                 for x in (t.first_response, t.next_reply, t.resolution)]  # fmt: skip
+        policies.add_row(str(i), p.name, match, *cells, p.time)
+    console.print(policies)
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Write or check the configuration file (supportkpi.toml).")
+    group.command("init")(_init)
+    group.command("check")(_check)
+    app.add_typer(group, name="config")

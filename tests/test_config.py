@@ -1,0 +1,191 @@
+"""The configuration: defaults, durations, errors that name file and key, policy rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ibis
+import pyarrow as pa
+import pytest
+from typer.testing import CliRunner
+
+from supportkpi.cli import app, main
+from supportkpi.cli.config import annotated_default
+from supportkpi.errors import ConfigError
+from supportkpi.policy import (
+    Config,
+    default_config,
+    grade,
+    load_config,
+    match_policy,
+    parse_config,
+    parse_duration,
+    policy_case,
+    schedule_case,
+)
+from supportkpi.policy.config import BenchmarkTiers, ScheduleConfig, ScheduleFor, SlaPolicy
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90s", 90), ("30m", 1800), ("4h", 14400), ("1h30m", 5400), ("2d", 172800),
+     (45, 45), ("0.5h", 1800), ("120", 120)],
+)  # fmt: skip
+def test_durations(text: object, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["4x", "", "-5", "h", True])
+def test_bad_durations(text: object) -> None:
+    with pytest.raises(ValueError, match="duration"):
+        parse_duration(text)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "supportkpi.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("toml", "key", "message"),
+    [
+        ('[sla]\nat_risk_horizn = "2h"\n', "sla.at_risk_horizn", "did you mean 'at_risk_horizon'"),
+        ('[[sla.policies]]\nname = "x"\ntargets = { first_respons = "1h" }\n',
+         "sla.policies[0].targets.first_respons", "did you mean 'first_response'"),
+        ('[kpi]\nshort_abandon = "soon"\n', "kpi.short_abandon", "'soon' is not a duration"),
+        ('[schedules.x]\ntimezone = "Mars/Base"\n', "schedules.x.timezone", "unknown time zone"),
+        ('[schedules.x.week]\nmon = ["9-17"]\n', "schedules.x.week", "not an interval"),
+        ('[[sla.policies]]\nname = "x"\nmatch = { priority = ["urgnt"] }\ntargets = {}\n',
+         "sla.policies[0].match.priority", "did you mean 'urgent'"),
+        ('[benchmarks.email]\nsatisfactory = "1h"\ngood = "4h"\nexcellent = "1m"\n',
+         "benchmarks.email", "excellent <= good <= satisfactory"),
+    ],
+)  # fmt: skip
+def test_errors_name_file_and_key(tmp_path: Path, toml: str, key: str, message: str) -> None:
+    path = write(tmp_path, toml)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    err = caught.value
+    assert err.where is not None and err.where.file == str(path)
+    assert err.where.key == key
+    assert message in err.one_line()
+    assert err.fix
+
+
+def test_toml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    path = write(tmp_path, '[kpi]\nshort_abandon = "5s\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.where is not None and caught.value.where.line == 2
+
+
+def test_undefined_schedule_is_refused() -> None:
+    with pytest.raises(ConfigError, match="names schedule 'phones', which is not defined"):
+        parse_config({"schedule_for": {"channel": {"phone": "phones"}}})
+
+
+def test_annotated_default_loads_back_equal_to_the_defaults(tmp_path: Path) -> None:
+    path = write(tmp_path, annotated_default())
+    assert load_config(path) == default_config()
+    assert load_config(write(tmp_path, "")) == default_config()
+
+
+def test_config_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    runner = CliRunner()
+    target = tmp_path / "k.toml"
+    assert runner.invoke(app, ["config", "init", str(target)]).exit_code == 0
+    with pytest.raises(SystemExit) as exited:
+        main(["config", "init", str(target)])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "already exists" in err and "--force" in err and "Traceback" not in err
+    done = runner.invoke(app, ["config", "check", str(target)])
+    assert done.exit_code == 0 and "urgent" in done.output
+
+
+def test_first_matching_policy_wins_in_python_and_in_the_engine() -> None:
+    config = parse_config(
+        {
+            "sla": {
+                "policies": [
+                    {"name": "vip-phone",
+                     "match": {"customer_tier": ["gold"], "channel": ["phone"]},
+                     "targets": {"first_response": "10m"}},
+                    {"name": "urgent", "match": {"priority": ["urgent"]},
+                     "targets": {"first_response": "1h"}},
+                    {"name": "rest", "targets": {"first_response": "8h"}},
+                ]
+            }
+        }
+    )  # fmt: skip
+    rows = [
+        ("urgent", "phone", "billing", "gold"),  # both first and second match: the first wins
+        ("urgent", "email", None, "gold"),
+        ("low", "phone", None, None),  # tier unknown: the first does not match
+    ]
+    expected = ["vip-phone", "urgent", "rest"]
+    for (priority, channel, type_, tier), name in zip(rows, expected, strict=True):
+        policy = match_policy(
+            config, priority=priority, channel=channel, type=type_, customer_tier=tier
+        )
+        assert policy is not None and policy.name == name
+    t = ibis.memtable(
+        pa.table(
+            {
+                "i": [0, 1, 2],
+                "priority": [r[0] for r in rows],
+                "channel": [r[1] for r in rows],
+                "type": pa.array([r[2] for r in rows], pa.string()),
+                "customer_tier": pa.array([r[3] for r in rows], pa.string()),
+            }
+        )
+    )
+    con = ibis.duckdb.connect()
+    got = con.execute(t.mutate(p=policy_case(t, config)).order_by("i"))["p"].tolist()
+    assert got == expected
+
+
+def test_schedule_precedence_tier_over_team_over_channel() -> None:
+    config = Config(
+        schedules={"default": ScheduleConfig(), "a": ScheduleConfig(), "b": ScheduleConfig(),
+                   "c": ScheduleConfig()},
+        schedule_for=ScheduleFor(channel={"phone": "a"}, team={"t2": "b"},
+                                 customer_tier={"gold": "c"}),
+    )  # fmt: skip
+    t = ibis.memtable(
+        pa.table(
+            {
+                "i": [0, 1, 2, 3],
+                "channel": ["phone", "phone", "phone", "email"],
+                "team": pa.array([None, "t2", "t2", None], pa.string()),
+                "customer_tier": pa.array([None, None, "gold", None], pa.string()),
+            }
+        )
+    )
+    got = ibis.duckdb.connect().execute(t.mutate(s=schedule_case(t, config)).order_by("i"))
+    assert got["s"].tolist() == ["a", "b", "c", "default"]
+
+
+def test_grades_at_the_boundaries() -> None:
+    config = default_config()
+    assert grade(config, "email", 3600) == "excellent"  # exactly at the limit meets it
+    assert grade(config, "email", 3601) == "good"
+    assert grade(config, "email", 4 * 3600) == "good"
+    assert grade(config, "email", 12 * 3600) == "satisfactory"
+    assert grade(config, "email", 12 * 3600 + 1) == "below"
+    assert grade(config, "chat", 60) == "excellent"
+    assert grade(config, "social", 15 * 60 + 1) == "good"
+    assert grade(config, "phone", 10) is None
+    assert grade(config, "email", None) is None
+
+
+def test_every_config_key_is_documented() -> None:
+    doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    models = [Config, ScheduleConfig, ScheduleFor, SlaPolicy, BenchmarkTiers,
+              *(type(getattr(default_config(), s)) for s in ("source", "kpi", "sla"))]  # fmt: skip
+    for model in models:
+        for name in model.model_fields:
+            assert f"`{name}`" in doc, f"{model.__name__}.{name} is not in docs/configuration.md"
