@@ -228,10 +228,10 @@ DEFINITIONS: tuple[KPI, ...] = (
         "higher_is_better",
         "Service level",
         "Уровень сервиса",
-        "Share answered within the service-level threshold (default 20 s from arrival, "
-        "inclusive) among answered contacts and contacts abandoned after the threshold.",
-        "Доля обращений, принятых в пределах порога уровня сервиса (по умолчанию 20 с от "
-        "поступления включительно), среди принятых и брошенных позже порога.",
+        "Share answered within the service-level threshold (default 20 s in the queue, "
+        "inclusive) among answered contacts and contacts abandoned in the queue after it.",
+        "Доля обращений, принятых в пределах порога уровня сервиса (по умолчанию 20 с в "
+        "очереди включительно), среди принятых и брошенных в очереди позже порога.",
         counter_metric="abandonment_rate",
         headline=True,
     ),
