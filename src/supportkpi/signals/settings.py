@@ -104,11 +104,11 @@ class GamingSettings(_Confidence):
     comeback_ratio: float = Field(
         default=3.0, gt=1, description="Agent's fast-comeback share vs the team's, at least."
     )
-    min_parked: int = Field(default=4, ge=1, description="Parking events in the window at least.")
+    min_parked: int = Field(default=3, ge=1, description="Parking events in the window at least.")
     parking_ratio: float = Field(
         default=4.0, gt=1, description="Agent's parking share vs the team's."
     )
-    min_pending_sets: int = Field(default=5, ge=1)
+    min_pending_sets: int = Field(default=3, ge=1)
     medium_at: float = 4.0
     high_at: float = 8.0
 
