@@ -56,10 +56,13 @@ def test_quickstart_commands_run_as_written(tmp_path: Path) -> None:
 def test_demo_runs_end_to_end_and_is_idempotent(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    store = str(tmp_path / "demo.duckdb")
-    assert demo.main(["--store", store]) == 0
+    args = ["--store", str(tmp_path / "demo.duckdb"), "--data", str(tmp_path / "data"),
+            "--report", str(tmp_path / "report.html"), "--days", "14"]  # fmt: skip
+    assert demo.main(args) == 0
     first = capsys.readouterr().out
-    assert "25" in first  # the example desk's tickets
-    assert demo.main(["--store", store]) == 0
-    again = capsys.readouterr().out
-    assert "already imported" in again.lower()
+    assert (tmp_path / "data" / "truth.json").exists()
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") or html.lower().startswith("<!doctype html>")
+    assert "Open the report" in first and "supportkpi serve" in first
+    assert demo.main(args) == 0
+    assert "already imported" in capsys.readouterr().out.lower()

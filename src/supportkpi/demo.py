@@ -22,14 +22,14 @@ DAYS = 90
 SCENARIOS = ("defect", "outage", "gaming", "sloppy", "ratchet", "parking")
 
 
-def steps(store: str, data: str, report: str) -> list[tuple[str, list[str]]]:
+def steps(store: str, data: str, report: str, days: int = DAYS) -> list[tuple[str, list[str]]]:
     """The demo's commands, as (title, argv) pairs."""
-    as_of = (START + timedelta(days=DAYS)).isoformat() + "T00:00:00Z"
+    as_of = (START + timedelta(days=days)).isoformat() + "T00:00:00Z"
     scenarios = [arg for name in SCENARIOS for arg in ("--scenario", name)]
     return [
         (
-            f"Simulate {DAYS} days of a support desk",
-            ["simulate", data, "--days", str(DAYS), "--start", START.isoformat(), *scenarios],
+            f"Simulate {days} days of a support desk",
+            ["simulate", data, "--days", str(days), "--start", START.isoformat(), *scenarios],
         ),
         ("Import it", ["import", data, "--store", store]),
         ("What the store holds", ["info", "--store", store]),
@@ -38,8 +38,8 @@ def steps(store: str, data: str, report: str) -> list[tuple[str, list[str]]]:
     ]
 
 
-def run(store: str, data: str, report: str, console: Console) -> None:
-    for title, argv in steps(store, data, report):
+def run(store: str, data: str, report: str, console: Console, days: int = DAYS) -> None:
+    for title, argv in steps(store, data, report, days):
         console.rule(f"[bold]{title}[/]  [dim]supportkpi {' '.join(argv)}[/]")
         app(args=argv, prog_name="supportkpi", standalone_mode=False)
     console.print(
@@ -55,10 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", default="supportkpi.duckdb")
     parser.add_argument("--data", default="demo-data", help="where the simulation is written")
     parser.add_argument("--report", default="report.html")
+    parser.add_argument("--days", type=int, default=DAYS, help="days to simulate")
     args = parser.parse_args(argv)
     console = Console()
     try:
-        run(args.store, args.data, args.report, console)
+        run(args.store, args.data, args.report, console, args.days)
     except UserError as exc:
         Console(stderr=True).print(f"[bold red]error:[/] {exc.one_line()}")
         return EXIT_USER_ERROR
