@@ -156,3 +156,14 @@ def test_api_docs_are_served_offline(app: Any) -> None:
     assert get(app, "/static/swagger/index.html").status_code == 404
     paths = get(app, "/openapi.json").json()["paths"]
     assert {"/api/meta", "/api/kpis", "/api/tickets", "/api/summary"} <= set(paths)
+
+
+def test_docs_read_an_openapi_30_copy_of_the_description(app: Any) -> None:
+    full = get(app, "/openapi.json").json()
+    legacy = get(app, "/openapi-3.0.json").json()
+    assert full["openapi"].startswith("3.1") and legacy["openapi"] == "3.0.3"
+    assert set(legacy["paths"]) == set(full["paths"])
+    params = {p["name"]: p for p in legacy["paths"]["/api/tickets"]["get"]["parameters"]}
+    schema = params["channel"]["schema"]
+    assert (schema["type"], schema["nullable"]) == ("string", True)
+    assert "anyOf" not in str(legacy["paths"]["/api/tickets"])

@@ -92,6 +92,27 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+def _openapi_30(node: Any) -> Any:
+    """OpenAPI 3.1 as 3.0: ``anyOf: [X, {type: null}]`` becomes ``X`` with ``nullable``."""
+    if isinstance(node, list):
+        return [_openapi_30(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _openapi_30(value) for key, value in node.items()}
+    if out.get("openapi", "").startswith("3.1"):
+        out["openapi"] = "3.0.3"
+    options = out.get("anyOf")
+    if isinstance(options, list) and {"type": "null"} in options:
+        rest = [o for o in options if o != {"type": "null"}]
+        out.pop("anyOf")
+        if len(rest) == 1:
+            out.update(rest[0])
+        else:
+            out["anyOf"] = rest
+        out["nullable"] = True
+    return out
+
+
 class _State:
     """The open store, one lock (a DuckDB connection serves one query at a time) and a
     small cache of built contents by filters."""
@@ -419,6 +440,12 @@ def create_app(
         }
 
     swagger = _swagger_dir()
+
+    @app.get("/openapi-3.0.json", include_in_schema=False)
+    def openapi_30() -> dict[str, Any]:
+        """The API description in OpenAPI 3.0, which the shipped Swagger UI reads."""
+        converted: dict[str, Any] = _openapi_30(app.openapi())
+        return converted
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     def docs(request: Request) -> HTMLResponse:
