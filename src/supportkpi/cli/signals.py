@@ -1,0 +1,107 @@
+"""``supportkpi signals``: what the detectors found, with their evidence.
+
+Same engine as the report and the API (:func:`supportkpi.signals.detect`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from supportkpi.cli.kpis import (
+    ConfigOption,
+    SinceOption,
+    StoreOption,
+    UntilOption,
+    _config,
+    _default_store,
+    _when,
+)
+from supportkpi.errors import UserError
+
+__all__ = ["register"]
+
+FORMATS = ("table", "json", "csv")
+SHOWN_IDS = 3
+
+
+def _signals(
+    store: StoreOption = "",
+    config: ConfigOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option("--kind", "-k", help="Only these signal kinds (repeat); default: all."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    language: Annotated[str, typer.Option("--lang", help="en or ru.")] = "en",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write to this file instead.")
+    ] = None,
+) -> None:
+    """Signals beyond the numbers: escalation spikes, volume drops, gaming patterns,
+    quality concerns and target ratchets, each with its evidence."""
+    from supportkpi.signals import detect, signals_frame
+    from supportkpi.store import open_store
+
+    if fmt not in FORMATS:
+        raise UserError(f"unknown format {fmt!r}", fix=f"use one of: {', '.join(FORMATS)}")
+    if language not in ("en", "ru"):
+        raise UserError(f"unknown language {language!r}", fix="use en or ru")
+    cfg = _config(config)
+    with open_store(store or _default_store(), read_only=True) as opened:
+        found = detect(
+            opened,
+            since=_when(since, "--since"),
+            until=_when(until, "--until"),
+            config=cfg,
+            kinds=kind or None,
+        )
+    console = Console(highlight=False)
+    if fmt == "json":
+        text = json.dumps([s.to_dict() for s in found], indent=1, ensure_ascii=False) + "\n"
+    elif fmt == "csv":
+        text = signals_frame(found, language).to_csv(index=False)
+    if fmt != "table":
+        if out is not None:
+            out.write_text(text, encoding="utf-8")
+        else:
+            typer.echo(text, nl=False)
+        return
+    table = Table(title=f"Signals ({len(found)})")
+    for header in ("kind", "subject", "when (UTC)", "score", "observed vs baseline",
+                   "confidence", "evidence"):  # fmt: skip
+        table.add_column(header)
+    for s in found:
+        if s.unit == "share":
+            versus = f"{s.observed:.1%} vs {s.baseline:.1%}"
+        elif s.unit == "seconds":
+            versus = f"{s.observed / 3600:.1f} h vs {s.baseline / 3600:.1f} h"
+        else:
+            versus = f"{s.observed:.0f} vs {s.baseline:.1f} {s.unit}"
+        ids = " ".join(s.evidence_ids[:SHOWN_IDS])
+        more = " ..." if s.evidence_count > SHOWN_IDS else ""
+        table.add_row(
+            s.title(language),
+            f"{s.subject_kind}={s.subject}",
+            s.detected_at.strftime("%Y-%m-%d %H:%M"),
+            f"{s.score:.1f} ({s.score_name})",
+            versus,
+            s.confidence,
+            f"{s.evidence_count}: {ids}{more}",
+        )
+    if out is not None:
+        with out.open("w", encoding="utf-8") as handle:
+            Console(file=handle, width=200).print(table)
+    else:
+        console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("signals")(_signals)
