@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import ibis
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -81,6 +82,53 @@ def test_business_time_counts_real_hours_across_a_dst_change_in_a_working_day() 
     assert hours(ny, "2026-11-01T00:00", "2026-11-03T00:00") == 25.0
 
 
+def test_a_wall_time_the_clock_skips_starts_at_the_jump() -> None:
+    # New York, 2026-03-08: clocks jump from 02:00 EST (07:00Z) to 03:00 EDT.
+    early = Schedule("e", "America/New_York", {6: ((150, 300),)})  # Sunday 02:30-05:00
+    assert hours(early, "2026-03-08T00:00", "2026-03-09T00:00") == 2.0  # 03:00-05:00 EDT
+    assert hours(early, "2026-03-08T07:00", "2026-03-08T07:30") == 0.5  # from the jump on
+    inside = Schedule("g", "America/New_York", {6: ((120, 170),)})  # 02:00-02:50: skipped
+    assert hours(inside, "2026-03-08T00:00", "2026-03-09T00:00") == 0.0
+    assert hours(inside, "2026-03-01T00:00", "2026-03-02T00:00") == 50 / 60  # a week before
+
+
+def test_interval_until_midnight_and_a_holiday_after_a_night_shift() -> None:
+    late = Schedule("l", "UTC", {0: ((18 * 60, 1440),)})  # "18:00-24:00"
+    assert hours(late, "2026-03-02T00:00", "2026-03-03T12:00") == 6.0
+    # A night shift belongs to the day it starts on: Tuesday's holiday does not cut the
+    # Monday 22:00 - Tuesday 06:00 shift, but cancels Tuesday's own.
+    night = Schedule(
+        "n", "UTC", {0: ((1320, 360),), 1: ((1320, 360),)}, holidays=frozenset({date(2026, 3, 3)})
+    )
+    assert hours(night, "2026-03-02T00:00", "2026-03-05T00:00") == 8.0
+
+
+def test_a_schedule_that_never_works() -> None:
+    never = Schedule("never", "Europe/Berlin", {})
+    assert hours(never, "2026-01-01T00:00", "2027-01-01T00:00") == 0.0
+    starts = np.array(["2026-03-02T10:00", "2026-03-02T10:00"], "datetime64[us]")
+    got = add_business_seconds(never, starts, [0, 60])
+    assert str(got[0]) == "2026-03-02T10:00:00.000000" and np.isnat(got[1])
+
+
+def test_add_business_seconds_round_trips_on_random_data() -> None:
+    rng = np.random.default_rng(11)
+    berlin = Schedule(
+        "de", "Europe/Berlin", {d: ((480, 720), (780, 1020)) for d in range(5)},
+        holiday_country="DE",
+    )  # fmt: skip
+    base = np.datetime64("2025-12-01T00:00", "us").astype(np.int64)
+    starts = (base + rng.integers(0, 400 * 86400 * 1_000_000, 2000)).astype("datetime64[us]")
+    amounts = rng.integers(1, 30 * 3600 * 1_000_000, 2000) / 1_000_000
+    deadlines = add_business_seconds(berlin, starts, amounts)
+    np.testing.assert_allclose(business_seconds(berlin, starts, deadlines), amounts, atol=1e-6)
+    # The deadline is the first such instant: a microsecond earlier is not enough.
+    earlier = deadlines - np.timedelta64(1, "us")
+    assert (business_seconds(berlin, starts, earlier) < amounts).all()
+    with pytest.raises(ValueError, match="zero or more"):
+        add_business_seconds(berlin, starts[:1], [-1])
+
+
 def test_missing_values_give_nan() -> None:
     s = np.array(["2026-03-02T10:00", "NaT"], dtype="datetime64[us]")
     e = np.array(["NaT", "2026-03-02T11:00"], dtype="datetime64[us]")
@@ -102,7 +150,7 @@ def test_engine_path_equals_reference(con) -> None:  # type: ignore[no-untyped-d
     rng = np.random.default_rng(7)
     base = np.datetime64("2026-03-01T00:00", "us").astype(np.int64)
     starts = base + rng.integers(0, 20 * 86400, 300) * 1_000_000 + rng.integers(0, 999_999, 300)
-    ends = starts + rng.integers(-3600, 6 * 86400, 300) * 1_000_000
+    ends = starts + rng.integers(-3600 * 1_000_000, 6 * 86400 * 1_000_000, 300)
     berlin = Schedule("de", "Europe/Berlin", NINE_TO_FIVE, holiday_country="DE")
     split = Schedule("split", "America/New_York", {d: ((480, 720), (780, 1080)) for d in range(6)})
     names = np.where(np.arange(300) % 2 == 0, "default", "split")
@@ -132,7 +180,44 @@ def test_engine_path_equals_reference(con) -> None:  # type: ignore[no-untyped-d
     expected = np.where(
         names == "default", business_seconds(berlin, s64, e64), business_seconds(split, s64, e64)
     )
-    np.testing.assert_allclose(got, expected, atol=1e-3)
+    # Exact to the microsecond: both sides divide the same integer count of microseconds.
+    np.testing.assert_array_equal(got, expected)
+    assert (got > 0).sum() > 100 and (got == 0).sum() > 10  # the sample covers both
+
+
+def test_engine_path_gives_null_outside_its_span_and_refuses_unknown_names() -> None:
+    clock = BusinessClock(
+        {"default": UTC9}, datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 3, tzinfo=UTC)
+    )
+    t = ibis.memtable(
+        pa.table(
+            {
+                "i": [0, 1, 2],
+                "s": pa.array(
+                    [
+                        datetime(2026, 3, 2, 9, 0, 0, 1, tzinfo=UTC),
+                        datetime(2026, 3, 2, 16, 59, 59, 999_999, tzinfo=UTC),
+                        datetime(2026, 3, 20, 9, tzinfo=UTC),  # after the span (+1 day)
+                    ],
+                    pa.timestamp("us", tz="UTC"),
+                ),
+                "e": pa.array(
+                    [
+                        datetime(2026, 3, 2, 9, 0, 0, 2, tzinfo=UTC),
+                        None,
+                        datetime(2026, 3, 20, 10, tzinfo=UTC),
+                    ],
+                    pa.timestamp("us", tz="UTC"),
+                ),
+            }
+        )
+    )
+    out = ibis.duckdb.connect().execute(clock.annotate(t, start="s", end="e", out="b"))
+    values = out.sort_values("i")["b"].tolist()
+    assert values[0] == 1e-6  # one microsecond of working time
+    assert np.isnan(values[1]) and np.isnan(values[2])
+    with pytest.raises(ValueError, match="unknown schedule 'nights'"):
+        clock.annotate(t, start="s", end="e", out="b", schedule="nights")
 
 
 def _spark(backend, table: pa.Table):  # type: ignore[no-untyped-def]

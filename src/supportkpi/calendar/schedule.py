@@ -28,6 +28,7 @@ __all__ = ["Schedule", "add_business_seconds", "business_seconds", "to_micros"]
 
 _US = 1_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MAX_SPAN_US = 200 * 366 * 86400 * _US
 
 Micros = npt.NDArray[np.int64]
 
@@ -92,10 +93,8 @@ class Schedule:
                 midnight = datetime(day.year, day.month, day.day)
                 for start, end in pairs:
                     end_day = midnight if end > start else midnight + timedelta(days=1)
-                    begin = (midnight + timedelta(minutes=start)).replace(tzinfo=zone)
-                    finish = (end_day + timedelta(minutes=end)).replace(tzinfo=zone)
-                    starts.append(_micros(begin))
-                    ends.append(_micros(finish))
+                    starts.append(_wall_micros(midnight + timedelta(minutes=start), zone))
+                    ends.append(_wall_micros(end_day + timedelta(minutes=end), zone))
             day += timedelta(days=1)
         return _merge(np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64))
 
@@ -103,6 +102,30 @@ class Schedule:
 def _minutes(text: str) -> int:
     hours, minutes = text.split(":")
     return int(hours) * 60 + int(minutes)
+
+
+def _wall_micros(wall: datetime, zone: ZoneInfo) -> int:
+    """The first instant at which a clock in ``zone`` shows the naive time ``wall``.
+
+    A repeated wall time (clocks falling back) is its first occurrence. A wall time that
+    does not exist (clocks springing forward skip it) is the instant of the jump: work
+    planned from 02:30 on a night the clock jumps from 02:00 to 03:00 starts at 03:00.
+    """
+    first = wall.replace(tzinfo=zone, fold=0)
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall:
+        return _micros(first)
+    # Skipped: fold=0 reads the wall time with the offset before the jump (too late), fold=1
+    # with the offset after it (too early); the jump lies between. Find it to the second.
+    lo = _micros(wall.replace(tzinfo=zone, fold=1)) // _US
+    hi = _micros(first) // _US
+    after = datetime.fromtimestamp(hi, UTC).astimezone(zone).utcoffset()
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if datetime.fromtimestamp(mid, UTC).astimezone(zone).utcoffset() == after:
+            hi = mid
+        else:
+            lo = mid
+    return hi * _US
 
 
 def _micros(moment: datetime) -> int:
@@ -192,16 +215,27 @@ def business_seconds(schedule: Schedule, starts: Any, ends: Any) -> npt.NDArray[
 def add_business_seconds(
     schedule: Schedule, starts: Any, seconds: Any
 ) -> npt.NDArray[np.datetime64]:
-    """The instant at which ``seconds`` of working time have passed after each start
-    (NaT where the start or the amount is missing)."""
+    """The instant at which ``seconds`` of working time have passed after each start: an
+    SLA deadline. A target reached exactly at the end of a working interval is that end, not
+    the start of the next interval; zero seconds give the start itself.
+
+    NaT where the start or the amount is missing, and where the schedule never works (no
+    working interval in the week) and the amount is positive: such a deadline never comes.
+    A negative amount is a ``ValueError``.
+    """
     s = to_micros(starts)
-    amount = np.asarray(seconds, dtype=np.float64) * _US
+    amount = np.round(np.broadcast_to(np.asarray(seconds, dtype=np.float64), s.shape) * _US)
+    if np.any(amount < 0):
+        raise ValueError("add_business_seconds needs amounts of zero or more seconds")
     result = np.full(s.shape, np.datetime64("NaT"), dtype="datetime64[us]")
     valid = ~np.isnan(s) & ~np.isnan(amount)
+    zero = valid & (amount == 0)
+    result[zero] = s[zero].astype(np.int64).astype("datetime64[us]")
+    if schedule.weekly_seconds == 0:
+        return result
+    valid &= amount > 0
     if not valid.any():
         return result
-    if schedule.weekly_seconds == 0:
-        raise ValueError(f"schedule {schedule.name!r} has no working time")
     lo = float(np.min(s[valid]))
     weeks = float(np.max(amount[valid])) / _US / schedule.weekly_seconds
     hi = float(np.max(s[valid])) + (weeks * 2 + 3) * 7 * 86400 * _US
@@ -210,9 +244,12 @@ def add_business_seconds(
         target = cumulative.at(s[valid]) + amount[valid]
         if cumulative.after.size and target.max() <= cumulative.after[-1]:
             break
+        if hi - lo > _MAX_SPAN_US:
+            raise ValueError(
+                f"schedule {schedule.name!r} has no working time left within 200 years"
+            )
         hi += (hi - lo) + 14 * 86400 * _US  # a span full of holidays: look further
     k = np.searchsorted(cumulative.after, target, side="left")
     instant = cumulative.starts[k] + (target - cumulative.before[k])
-    instant = np.maximum(instant, s[valid])  # zero seconds from a pause: the start itself
     result[valid] = np.round(instant).astype(np.int64).astype("datetime64[us]")
     return result
