@@ -57,9 +57,27 @@ def write(tmp_path: Path, text: str) -> Path:
          "sla.policies[0].targets.first_respons", "did you mean 'first_response'"),
         ('[kpi]\nshort_abandon = "soon"\n', "kpi.short_abandon", "'soon' is not a duration"),
         ('[schedules.x]\ntimezone = "Mars/Base"\n', "schedules.x.timezone", "unknown time zone"),
-        ('[schedules.x.week]\nmon = ["9-17"]\n', "schedules.x.week", "not an interval"),
+        ('[schedules.x.week]\nmon = ["09:00-12:00", "9-17"]\n', "schedules.x.week.mon[1]",
+         "'9-17' is not a working interval"),
+        ('[schedules.x.week]\nmom = ["09:00-17:00"]\n', "schedules.x.week.mom",
+         "did you mean 'mon'"),
+        ('[schedules.x]\nholidays = ["2026-02-30"]\n', "schedules.x.holidays[0]", "YYYY-MM-DD"),
+        ('[schedules.x]\nholiday_country = "DE"\nholiday_subdivision = "ZZ"\n',
+         "schedules.x.holiday_subdivision", "'ZZ' is not a subdivision of DE"),
+        ('[schedule_for.team]\ntier2 = "emea"\n', "schedule_for.team.tier2",
+         "schedule 'emea' is not defined"),
+        ('[[sla.policies]]\nname = "x"\ntargets = {}\nschedule = "nights"\n',
+         "sla.policies[0].schedule", "define [schedules.nights]"),
+        ('[[sla.policies]]\nname = "x"\ntargets = {}\n[[sla.policies]]\nname = "x"\n'
+         'targets = {}\n', "sla.policies[1].name", "unique name"),
+        ('[[sla.policies]]\nname = "x"\ntargets = {}\npause_on = ["pendng"]\n',
+         "sla.policies[0].pause_on[0]", "did you mean 'pending'"),
+        ('[benchmarks.fax]\nsatisfactory = 3\ngood = 2\nexcellent = 1\n', "benchmarks.fax",
+         "unknown channel 'fax'"),
+        ('[source]\nlanguage = "de"\n', "source.language", "'en' or 'ru'"),
+        ('[slaa]\n', "slaa", "did you mean 'sla'"),
         ('[[sla.policies]]\nname = "x"\nmatch = { priority = ["urgnt"] }\ntargets = {}\n',
-         "sla.policies[0].match.priority", "did you mean 'urgent'"),
+         "sla.policies[0].match.priority[0]", "did you mean 'urgent'"),
         ('[benchmarks.email]\nsatisfactory = "1h"\ngood = "4h"\nexcellent = "1m"\n',
          "benchmarks.email", "excellent <= good <= satisfactory"),
     ],
@@ -83,8 +101,40 @@ def test_toml_syntax_error_names_the_line(tmp_path: Path) -> None:
 
 
 def test_undefined_schedule_is_refused() -> None:
-    with pytest.raises(ConfigError, match="names schedule 'phones', which is not defined"):
+    with pytest.raises(ConfigError, match="schedule 'phones' is not defined") as caught:
         parse_config({"schedule_for": {"channel": {"phone": "phones"}}})
+    assert caught.value.where is not None
+    assert caught.value.where.key == "schedule_for.channel.phone"
+
+
+def test_every_problem_is_counted_but_the_first_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path, '[kpi]\nshort_abandon = "soon"\nservice_level = "later"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.one_line() == (
+        f"{path}, key 'kpi.short_abandon': 'soon' is not a duration (and 1 more problem) "
+        "(fix: write seconds, or text such as '90s', '30m', '4h', '1h30m', '2d')"
+    )
+
+
+def test_missing_file_and_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ConfigError, match="config file not found") as caught:
+        load_config(tmp_path / "nope.toml")
+    assert caught.value.fix is not None and "config init" in caught.value.fix
+    monkeypatch.chdir(tmp_path)
+    assert load_config() == default_config()  # no supportkpi.toml here: the defaults
+    write(tmp_path, '[kpi]\nservice_level = "30s"\n')
+    assert load_config().kpi.service_level == 30.0  # ./supportkpi.toml when present
+
+
+def test_fingerprint_is_stable_and_tells_configs_apart() -> None:
+    assert default_config().fingerprint() == default_config().fingerprint()
+    assert parse_config({"kpi": {"service_level": 20}}).fingerprint() == (
+        default_config().fingerprint()  # "20s" and 20 are the same setting
+    )
+    assert parse_config({"kpi": {"service_level": "30s"}}).fingerprint() != (
+        default_config().fingerprint()
+    )
 
 
 def test_annotated_default_loads_back_equal_to_the_defaults(tmp_path: Path) -> None:
@@ -104,6 +154,14 @@ def test_config_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "already exists" in err and "--force" in err and "Traceback" not in err
     done = runner.invoke(app, ["config", "check", str(target)])
     assert done.exit_code == 0 and "urgent" in done.output
+    assert "Benchmarks" in done.output and "15m" in done.output  # social, excellent
+    broken = write(tmp_path, '[kpi]\nreopen_window = "2 weeks"\n')
+    with pytest.raises(SystemExit) as exited:
+        main(["config", "check", str(broken)])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "kpi.reopen_window" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_first_matching_policy_wins_in_python_and_in_the_engine() -> None:
@@ -167,6 +225,25 @@ def test_schedule_precedence_tier_over_team_over_channel() -> None:
     )
     got = ibis.duckdb.connect().execute(t.mutate(s=schedule_case(t, config)).order_by("i"))
     assert got["s"].tolist() == ["a", "b", "c", "default"]
+
+
+def test_rules_on_a_table_without_some_columns() -> None:
+    config = parse_config(
+        {
+            "schedules": {"phones": {}, "gold": {}},
+            "schedule_for": {"channel": {"phone": "phones"}, "customer_tier": {"gold": "gold"}},
+            "sla": {"policies": [
+                {"name": "vip", "match": {"customer_tier": ["gold"]}, "targets": {}},
+                {"name": "phone", "match": {"channel": ["phone"]}, "targets": {}},
+            ]},
+        }
+    )  # fmt: skip
+    t = ibis.memtable(pa.table({"i": [0, 1], "channel": ["phone", "email"]}))  # no tier column
+    got = ibis.duckdb.connect().execute(
+        t.mutate(s=schedule_case(t, config), p=policy_case(t, config)).order_by("i")
+    )
+    assert got["s"].tolist() == ["phones", "default"]
+    assert got["p"].tolist()[0] == "phone" and got["p"].isna().tolist()[1]
 
 
 def test_grades_at_the_boundaries() -> None:

@@ -63,6 +63,15 @@ def _check(
                  for x in (t.first_response, t.next_reply, t.resolution)]  # fmt: skip
         policies.add_row(str(i), p.name, match, *cells, p.time)
     console.print(policies)
+    grades = Table(title="Benchmarks (a value at a limit meets it)")
+    for column in ("channel", "excellent", "good", "satisfactory"):
+        grades.add_column(column)
+    for channel, tiers in config.benchmarks.items():
+        grades.add_row(
+            channel,
+            *(format_duration(x) for x in (tiers.excellent, tiers.good, tiers.satisfactory)),
+        )
+    console.print(grades)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 import tomllib
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -49,6 +50,25 @@ Seconds = Annotated[float, BeforeValidator(parse_duration)]
 _INTERVAL = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
 
+class KeyedError(ValueError):
+    """A validation problem that knows the key below the validated value and its fix.
+
+    Raised inside validators; :func:`parse_config` turns it into a ``ConfigError`` whose key
+    path ends at the exact offending key (``schedule_for.channel.phone``, not just the
+    section) and whose fix is specific.
+    """
+
+    def __init__(self, message: str, *, key: tuple[str | int, ...] = (), fix: str | None = None):
+        super().__init__(message)
+        self.key = key
+        self.fix = fix
+
+
+def _nearest(value: str, allowed: Iterable[str]) -> str | None:
+    found = difflib.get_close_matches(value, list(allowed), n=1)
+    return found[0] if found else None
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -57,8 +77,9 @@ def _check_zone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown time zone {name!r} (use an IANA name such as 'Europe/Berlin' or 'UTC')"
+        raise KeyedError(
+            f"unknown time zone {name!r}",
+            fix="use an IANA name such as 'UTC', 'Europe/Berlin' or 'America/New_York'",
         ) from None
     return name
 
@@ -86,33 +107,59 @@ class ScheduleConfig(_Model):
     def _week(cls, week: dict[str, list[str]]) -> dict[str, list[str]]:
         for day, intervals in week.items():
             if day not in WEEKDAYS:
-                raise ValueError(f"unknown day {day!r} (use {', '.join(WEEKDAYS)})")
-            for text in intervals:
+                near = _nearest(day, WEEKDAYS)
+                raise KeyedError(
+                    f"unknown day {day!r}",
+                    key=(day,),
+                    fix=(f"did you mean {near!r}? " if near else "")
+                    + f"days are {', '.join(WEEKDAYS)}",
+                )
+            for i, text in enumerate(intervals):
                 match = _INTERVAL.match(text)
+                fix = (
+                    "write 'HH:MM-HH:MM' with two-digit hours, e.g. '09:00-17:00' or '22:00-06:00'"
+                )
                 if not match:
-                    raise ValueError(f"{day}: {text!r} is not an interval like '09:00-17:00'")
+                    raise KeyedError(f"{text!r} is not a working interval", key=(day, i), fix=fix)
                 if match.group(3) == "24" and match.group(4) != "00":
-                    raise ValueError(f"{day}: {text!r} ends after 24:00")
+                    raise KeyedError(f"{text!r} ends after 24:00", key=(day, i), fix=fix)
                 if text[:5] == text[6:]:
-                    raise ValueError(f"{day}: {text!r} is empty")
+                    raise KeyedError(
+                        f"{text!r} is empty (it starts where it ends)",
+                        key=(day, i),
+                        fix="for a whole day write '00:00-24:00'",
+                    )
         return week
 
     @_model_validator(mode="after")
     def _holidays(self) -> ScheduleConfig:
         if self.holiday_subdivision and not self.holiday_country:
-            raise ValueError("holiday_subdivision needs holiday_country")
+            raise KeyedError(
+                "holiday_subdivision needs holiday_country",
+                key=("holiday_subdivision",),
+                fix="add holiday_country (e.g. 'DE' for holiday_subdivision 'BY')",
+            )
         if self.holiday_country:
             import holidays
 
-            try:
-                holidays.country_holidays(
-                    self.holiday_country, subdiv=self.holiday_subdivision, years=2026
+            supported = holidays.list_supported_countries()
+            country = self.holiday_country
+            if country not in supported:
+                near = _nearest(country, supported)
+                raise KeyedError(
+                    f"no public holidays are known for country {country!r}",
+                    key=("holiday_country",),
+                    fix=(f"did you mean {near!r}? " if near else "")
+                    + "use an ISO 3166 code such as 'DE', 'US' or 'GB'",
                 )
-            except NotImplementedError:
-                raise ValueError(
-                    f"no public holidays known for country {self.holiday_country!r}"
-                    f" subdivision {self.holiday_subdivision!r} (use an ISO code such as 'DE')"
-                ) from None
+            regions = supported[country]
+            subdivision = self.holiday_subdivision
+            if subdivision is not None and subdivision not in regions:
+                raise KeyedError(
+                    f"{subdivision!r} is not a subdivision of {country}",
+                    key=("holiday_subdivision",),
+                    fix=f"use one of {', '.join(regions)}, or leave it out",
+                )
         return self
 
 
@@ -147,12 +194,19 @@ class SlaMatch(_Model):
         return _known(values, CHANNELS, "channel")
 
 
-def _known(values: list[str], allowed: tuple[str, ...], what: str) -> list[str]:
-    for value in values:
+def _known(
+    values: list[str], allowed: tuple[str, ...], what: str, *, keyed_by_value: bool = False
+) -> list[str]:
+    """Refuse values outside the model's vocabulary, naming the nearest valid one."""
+    for i, value in enumerate(values):
         if value not in allowed:
-            near = difflib.get_close_matches(value, allowed, n=1)
-            hint = f" (did you mean {near[0]!r}?)" if near else ""
-            raise ValueError(f"unknown {what} {value!r}{hint}; valid: {', '.join(allowed)}")
+            near = _nearest(value, allowed)
+            hint = f"did you mean {near!r}? " if near else ""
+            raise KeyedError(
+                f"unknown {what} {value!r}",
+                key=(value,) if keyed_by_value else (i,),
+                fix=f"{hint}valid: {', '.join(allowed)}",
+            )
     return values
 
 
@@ -223,7 +277,11 @@ class SlaSettings(_Model):
         names = [p.name for p in policies]
         for name in names:
             if names.count(name) > 1:
-                raise ValueError(f"two policies are named {name!r}; give each a unique name")
+                raise KeyedError(
+                    f"two policies are named {name!r}",
+                    key=(names.index(name, names.index(name) + 1), "name"),
+                    fix="give each policy a unique name",
+                )
         return policies
 
 
@@ -235,7 +293,10 @@ class BenchmarkTiers(_Model):
     @_model_validator(mode="after")
     def _ordered(self) -> BenchmarkTiers:
         if not self.excellent <= self.good <= self.satisfactory:
-            raise ValueError("tiers must satisfy excellent <= good <= satisfactory")
+            raise KeyedError(
+                "the limits are out of order (excellent <= good <= satisfactory)",
+                fix="excellent is the shortest limit, satisfactory the longest",
+            )
         return self
 
 
@@ -272,24 +333,27 @@ class Config(_Model):
     @field_validator("benchmarks")
     @classmethod
     def _benchmark_channels(cls, tiers: dict[str, BenchmarkTiers]) -> dict[str, BenchmarkTiers]:
-        _known(list(tiers), CHANNELS, "channel")
+        _known(list(tiers), CHANNELS, "channel", keyed_by_value=True)
         return tiers
 
     @_model_validator(mode="after")
     def _schedule_names(self) -> Config:
         known = set(self.schedules)
+        defined = ", ".join(sorted(known))
         for kind in ("channel", "team", "customer_tier"):
             for value, name in getattr(self.schedule_for, kind).items():
                 if name not in known:
-                    raise ValueError(
-                        f"schedule_for.{kind}.{value} names schedule {name!r}, which is not "
-                        f"defined (defined: {', '.join(sorted(known))})"
+                    raise KeyedError(
+                        f"schedule {name!r} is not defined",
+                        key=("schedule_for", kind, value),
+                        fix=f"define [schedules.{name}] or use one of: {defined}",
                     )
-        for policy in self.sla.policies:
+        for i, policy in enumerate(self.sla.policies):
             if policy.schedule is not None and policy.schedule not in known:
-                raise ValueError(
-                    f"policy {policy.name!r} names schedule {policy.schedule!r}, which is not "
-                    f"defined (defined: {', '.join(sorted(known))})"
+                raise KeyedError(
+                    f"schedule {policy.schedule!r} is not defined",
+                    key=("sla", "policies", i, "schedule"),
+                    fix=f"define [schedules.{policy.schedule}] or use one of: {defined}",
                 )
         return self
 
@@ -324,21 +388,53 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
     return path
 
 
+_FIXES = {
+    "missing": "add this key",
+    "literal_error": "use one of the values named",
+    "date_from_datetime_parsing": "write dates as YYYY-MM-DD, e.g. 2026-12-31",
+    "date_parsing": "write dates as YYYY-MM-DD, e.g. 2026-12-31",
+    "date_type": "write dates as YYYY-MM-DD, e.g. 2026-12-31",
+    "string_type": "write a text in double quotes",
+    "list_type": 'write a list in brackets, e.g. ["a", "b"]',
+    "dict_type": "write a table ([section] or { key = value })",
+    "model_type": "write a table ([section] or { key = value })",
+    "float_parsing": "write a number",
+    "float_type": "write a number",
+    "greater_than": "use a larger number",
+    "less_than": "use a smaller number",
+}
+
+
 def _config_error(exc: ValidationError, file: str | None) -> ConfigError:
-    first = exc.errors()[0]
+    """The first problem as a ``ConfigError`` naming the key path and a fix."""
+    errors = exc.errors()
+    first = errors[0]
     loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and "[" in p))
-    key = _key_path(loc)
+    cause = (first.get("ctx") or {}).get("error")
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    more = more if len(errors) > 1 else ""
     if first["type"] == "extra_forbidden":
+        key = _key_path(loc)
         unknown = str(loc[-1]) if loc else key
-        near = difflib.get_close_matches(unknown, _field_names(), n=1)
-        fix = f"did you mean {near[0]!r}?" if near else "remove it (see docs/configuration.md)"
-        return ConfigError(f"unknown key {unknown!r}", where=Location(file=file, key=key), fix=fix)
-    message = str(first["msg"]).removeprefix("Value error, ")
-    return ConfigError(
-        message,
-        where=Location(file=file, key=key or None),
-        fix="see docs/configuration.md for the allowed values",
-    )
+        near = _nearest(unknown, _field_names())
+        hint = f"did you mean {near!r}?" if near else "remove it (see docs/configuration.md)"
+        return ConfigError(
+            f"unknown key {unknown!r}{more}", where=Location(file=file, key=key), fix=hint
+        )
+    fix: str | None
+    if isinstance(cause, KeyedError):
+        loc = loc + cause.key
+        message, fix = str(cause), cause.fix
+    else:
+        message = str(first["msg"]).removeprefix("Value error, ")
+        fix = _FIXES.get(first["type"])
+        if "is not a duration" in message:
+            message = message.split(" (write")[0]
+            fix = "write seconds, or text such as '90s', '30m', '4h', '1h30m', '2d'"
+    section = str(loc[0]) if loc else "the sections"
+    fix = fix or f"see '{section}' in docs/configuration.md"
+    key = _key_path(loc)
+    return ConfigError(f"{message}{more}", where=Location(file=file, key=key or None), fix=fix)
 
 
 def parse_config(data: dict[str, Any], *, file: str | None = None) -> Config:

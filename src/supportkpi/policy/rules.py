@@ -10,7 +10,7 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
-from supportkpi.policy.config import Config, SlaPolicy
+from supportkpi.policy.config import Config, SlaPolicy, default_config
 
 __all__ = ["GRADES", "Grade", "grade", "match_policy", "policy_case", "schedule_case"]
 
@@ -45,29 +45,35 @@ def _condition(t: ir.Table, policy: SlaPolicy) -> ir.BooleanValue:
         ("customer_tier", m.customer_tier),
     ):
         if allowed:
+            if column not in t.columns:  # no such data: the condition cannot hold
+                return ibis.literal(False)
             condition = condition & t[column].isin(allowed).fill_null(False)
     return condition
 
 
 def policy_case(t: ir.Table, config: Config) -> ir.StringValue:
     """Per row of ``t`` (columns priority, channel, type, customer_tier): the name of the
-    first matching SLA policy, or null."""
+    first matching SLA policy, or null. A condition on a column that ``t`` lacks, or on a
+    null value, does not hold (as in :func:`match_policy` with ``None``)."""
     result: ir.StringValue = ibis.null("string")
     for policy in reversed(config.sla.policies):
         result = ibis.ifelse(_condition(t, policy), ibis.literal(policy.name), result)
     return result
 
 
-def schedule_case(t: ir.Table, config: Config) -> ir.StringValue:
+def schedule_case(t: ir.Table, config: Config | None = None) -> ir.StringValue:
     """Per row of ``t``: the business schedule's name. A customer tier's schedule wins over
-    a team's, which wins over a channel's; otherwise ``default``."""
+    a team's, which wins over a channel's; otherwise ``default``. A column that ``t`` lacks
+    (or a null value) chooses nothing. ``config`` defaults to :func:`default_config`."""
+    chosen = (config if config is not None else default_config()).schedule_for
     result: ir.StringValue = ibis.literal("default")
-    chosen = config.schedule_for
     for column, mapping in (
         ("channel", chosen.channel),
         ("team", chosen.team),
         ("customer_tier", chosen.customer_tier),
     ):
+        if column not in t.columns:
+            continue
         for value, name in mapping.items():
             result = ibis.ifelse((t[column] == value).fill_null(False), ibis.literal(name), result)
     return result
