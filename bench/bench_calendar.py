@@ -7,6 +7,7 @@ joins against the minute grid). Both must agree exactly; the target is 10 s or l
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, datetime
 
@@ -38,6 +39,8 @@ def run(argv: list[str]) -> None:
     )
     starts, ends = _pairs(n)
     print(f"pairs: {n:,}; schedule: Berlin, split shift, DE public holidays; span 2 years")
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} cores, load average {load:.1f} (times grow with the load)")
 
     began = time.perf_counter()
     reference = business_seconds(berlin, starts, ends)

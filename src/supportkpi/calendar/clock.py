@@ -108,31 +108,28 @@ class BusinessClock:
             self._grid = ibis.memtable(self.grid())
         return self._grid
 
-    def _working_before(
-        self, t: ir.Table, column: str, schedule: ir.StringValue, out: str
-    ) -> ir.Table:
-        """``t`` with ``out``: working microseconds of the row's schedule from the grid's
-        start to ``t[column]`` (an integer, exact)."""
+    def _working_before(self, t: ir.Table, column: str, fixed: str | None, out: str) -> ir.Table:
+        """``t`` with ``out``: working microseconds of the row's schedule (``fixed``, else the
+        ``bc_tmp_sched`` column) from the grid's start to ``t[column]``: an exact integer."""
         us = _epoch_us(t[column], _backend_name(t))
         into_minute = us % _MINUTE_US  # instants after 1970: a remainder in [0, 1 minute)
-        keyed = t.mutate(
-            bc_key_sched=schedule,
-            bc_key_minute=us - into_minute,
-            bc_into_minute=into_minute,
-        )
+        keyed = t.mutate(bc_key_minute=us - into_minute, bc_into_minute=into_minute)
         g = self._grid_table()
+        if fixed is not None:  # one schedule for every row: join on the minute alone
+            g = g.filter(g.schedule == fixed)
         g = g.select(
             bc_grid_sched=g.schedule,
             bc_grid_minute=g.minute_us,
             bc_grid_work=g.working,
             bc_grid_before=g.before_us,
         )
-        joined = keyed.left_join(
-            g, [keyed.bc_key_sched == g.bc_grid_sched, keyed.bc_key_minute == g.bc_grid_minute]
-        )
+        keys = [keyed.bc_key_minute == g.bc_grid_minute]
+        if fixed is None:
+            keys.append(keyed.bc_tmp_sched == g.bc_grid_sched)
+        joined = keyed.left_join(g, keys)
         value = joined.bc_grid_before + joined.bc_grid_work * joined.bc_into_minute
-        helpers = ("bc_key_sched", "bc_key_minute", "bc_into_minute", "bc_grid_sched",
-                   "bc_grid_minute", "bc_grid_work", "bc_grid_before")  # fmt: skip
+        helpers = ("bc_key_minute", "bc_into_minute", "bc_grid_sched", "bc_grid_minute",
+                   "bc_grid_work", "bc_grid_before")  # fmt: skip
         return joined.mutate(**{out: value}).drop(*helpers)
 
     def annotate(
@@ -157,15 +154,16 @@ class BusinessClock:
                 raise ValueError(
                     f"unknown schedule {schedule!r}; the clock has {', '.join(self.schedules)}"
                 )
-            sched: ir.StringValue = ibis.literal(schedule)
+            fixed: str | None = schedule
         else:
-            sched = schedule
-        t = t.mutate(bc_tmp_sched=sched)
-        t = self._working_before(t, start, t.bc_tmp_sched, "bc_tmp_a")
-        t = self._working_before(t, end, t.bc_tmp_sched, "bc_tmp_b")
+            fixed = None
+            t = t.mutate(bc_tmp_sched=schedule)
+        t = self._working_before(t, start, fixed, "bc_tmp_a")
+        t = self._working_before(t, end, fixed, "bc_tmp_b")
         diff = t.bc_tmp_b - t.bc_tmp_a
         value = ibis.ifelse(diff < 0, 0, diff).cast("float64") / 1_000_000
-        return t.mutate(**{out: value}).drop("bc_tmp_sched", "bc_tmp_a", "bc_tmp_b")
+        helpers = ["bc_tmp_a", "bc_tmp_b"] + ([] if fixed is not None else ["bc_tmp_sched"])
+        return t.mutate(**{out: value}).drop(*helpers)
 
 
 def _utc(moment: datetime) -> datetime:

@@ -188,17 +188,23 @@ class _Cumulative:
         lengths = (self.ends - self.starts).astype(np.float64)
         self.before = np.concatenate(([0.0], np.cumsum(lengths)[:-1])) if lengths.size else lengths
         self.after = self.before + lengths
+        self._starts = self.starts.astype(np.float64)
+        self._lengths = lengths
 
     def at(self, us: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Working microseconds before each instant (NaN stays NaN)."""
         if self.starts.size == 0:
             return np.where(np.isnan(us), np.nan, 0.0)
-        safe = np.nan_to_num(us, nan=0.0)
-        k = np.searchsorted(self.starts, safe, side="right") - 1
-        kk = np.clip(k, 0, None)
-        inside = np.clip(safe - self.starts[kk], 0.0, (self.ends - self.starts)[kk])
-        value = np.where(k < 0, 0.0, self.before[kk] + inside)
-        return np.where(np.isnan(us), np.nan, value)
+        # The last interval starting at or before each instant; NaN sorts last and stays
+        # NaN through the arithmetic. Before the first interval: index 0, nothing inside.
+        k = np.searchsorted(self._starts, us, side="right")
+        k -= 1
+        np.maximum(k, 0, out=k)
+        inside = us - self._starts[k]
+        np.maximum(inside, 0.0, out=inside)
+        np.minimum(inside, self._lengths[k], out=inside)
+        inside += self.before[k]
+        return inside
 
 
 def business_seconds(schedule: Schedule, starts: Any, ends: Any) -> npt.NDArray[np.float64]:
