@@ -12,8 +12,9 @@ days (at least ``min_tickets`` each) and their MAD. A day is a spike when, all a
 * the binomial probability of that many escalations at the baseline rate is at most
   ``max_p``.
 
-Consecutive spike days are one signal. Its drivers compare the escalated tickets of the
-spike with those of the baseline days: the types, tags and products whose share grew.
+Spike days at most ``merge_gap_days`` apart are one signal. Its drivers compare the
+escalated tickets of the spike with those of the baseline days: the types, tags and
+products whose share grew.
 """
 
 from __future__ import annotations
@@ -28,7 +29,11 @@ from supportkpi.kpis._time import as_of_literal
 from supportkpi.signals.context import Context, binom_sf, hourly
 from supportkpi.signals.model import Driver, Signal, confidence_of, evidence
 
-__all__ = ["daily_escalation_rates", "detect_escalation_spikes"]
+__all__ = ["TOP_PRODUCT_LIFT", "daily_escalation_rates", "detect_escalation_spikes"]
+
+TOP_PRODUCT_LIFT = 0.15
+"""A product whose share of escalations grew by this much names the spike (its subject)
+and its escalated tickets are the evidence."""
 
 
 def daily_escalation_rates(ctx: Context) -> pd.DataFrame:
@@ -159,7 +164,10 @@ def _drivers(
             if share > previous:
                 drivers.append(Driver(dimension, value, share, previous, count))
     drivers.sort(key=lambda d: (-d.lift, d.dimension, d.value))
-    ids = spike.select("ticket_id").to_pandas()["ticket_id"].tolist()
+    # evidence: the escalated tickets of the product that drives the spike, when one does
+    products = [d for d in drivers if d.dimension == "product" and d.lift >= TOP_PRODUCT_LIFT]
+    shown = spike.filter(spike["product"] == products[0].value) if products else spike
+    ids = shown.select("ticket_id").to_pandas()["ticket_id"].tolist()
     return drivers[: ctx.settings.escalation.max_drivers], ids
 
 
@@ -186,7 +194,7 @@ def detect_escalation_spikes(ctx: Context) -> list[Signal]:
         baseline = float(first["baseline"])
         score = float(run["z"].max())
         products = [d for d in drivers if d.dimension == "product"]
-        top = products[0] if products and products[0].lift >= 0.15 else None
+        top = products[0] if products and products[0].lift >= TOP_PRODUCT_LIFT else None
         ev, count = evidence(ids, ctx.settings.max_evidence)
         what_en = f" led by product {top.value}" if top else ""
         what_ru = f", в основном продукт {top.value}" if top else ""

@@ -12,9 +12,10 @@ import json
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -63,7 +64,20 @@ def _about(signal: Signal, target: dict[str, str]) -> bool:
     return any(d.dimension == "product" and d.value == value for d in signal.drivers[:3])
 
 
+def _first_workday(start: datetime, zone: str) -> datetime:
+    """``start``, or the next Monday 00:00 local when it falls on a weekend: the desk
+    escalates and its agents work on weekdays, so nothing can show before."""
+    local = start.astimezone(ZoneInfo(zone))
+    if local.weekday() < 5:
+        return start
+    monday = (local + timedelta(days=7 - local.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    return monday.replace(tzinfo=None).replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
 def match_truth(signals: Sequence[Signal], truth: dict[str, Any]) -> Evaluation:
+    zone = truth.get("operation", {}).get("time_zone", "UTC")
     rows = []
     used: set[int] = set()
     for scenario in truth["scenarios"]:
@@ -86,6 +100,9 @@ def match_truth(signals: Sequence[Signal], truth: dict[str, Any]) -> Evaluation:
                 "found": first is not None,
                 "detected_at": first,
                 "ttd_hours": (first - start).total_seconds() / 3600 if first else None,
+                "ttd_workday_hours": (
+                    (first - _first_workday(start, zone)).total_seconds() / 3600 if first else None
+                ),
             }
         )
     alarms = [
@@ -95,7 +112,17 @@ def match_truth(signals: Sequence[Signal], truth: dict[str, Any]) -> Evaluation:
     ]
     return Evaluation(
         pd.DataFrame(
-            rows, columns=["kind", "target", "start", "end", "found", "detected_at", "ttd_hours"]
+            rows,
+            columns=[
+                "kind",
+                "target",
+                "start",
+                "end",
+                "found",
+                "detected_at",
+                "ttd_hours",
+                "ttd_workday_hours",
+            ],
         ),
         pd.DataFrame(alarms, columns=["kind", "subject", "detected_at"]),
         int(truth["days"]),
@@ -179,6 +206,7 @@ def summarize(runs: Sequence[Evaluation]) -> pd.DataFrame:
                 "injected": len(mine),
                 "found": len(hit),
                 "within_1_day": int((hit["ttd_hours"] <= 24).sum()),
+                "within_1_workday": int((hit["ttd_workday_hours"] <= 24).sum()),
                 "median_ttd_h": float(hit["ttd_hours"].median()) if len(hit) else None,
                 "max_ttd_h": float(hit["ttd_hours"].max()) if len(hit) else None,
                 "false_alarms": fa,

@@ -4,7 +4,8 @@ These are patterns to review with the person, not verdicts. Three rules, each ju
 the agent's trailing ``window_days`` against the rest of their team in the same days:
 
 * **Ticket splitting.** A *split-off* is an agent-created ticket assigned to the agent for
-  a customer who opened another ticket no more than ``split_window_s`` before. Flagged
+  a customer whose other ticket, also the agent's, was opened no more than
+  ``split_window_s`` before. Flagged
   when the agent has at least ``min_splits`` split-offs and their share of the agent's
   tickets is at least ``split_ratio`` x the share in the rest of the team.
 * **Fast closes that come back.** A *fast comeback* is a ticket first solved within
@@ -57,12 +58,15 @@ def split_offs(ctx: Context) -> ir.Table:
         s_created_at=made.created_at,
         s_customer_id=made.customer_id,
     )
-    prior = t.select(p_ticket_id=t.ticket_id, p_customer_id=t.customer_id, p_at=t.created_at)
+    prior = t.select(
+        p_ticket_id=t.ticket_id, p_customer_id=t.customer_id, p_at=t.created_at, p_agent=t.agent_id
+    )
     gap = seconds_between(prior.p_at, made.s_created_at)
     joined = made.inner_join(
         prior,
         [
             made.s_customer_id == prior.p_customer_id,
+            made.s_agent_id == prior.p_agent,
             made.s_ticket_id != prior.p_ticket_id,
             prior.p_at <= made.s_created_at,
         ],

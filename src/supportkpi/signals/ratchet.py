@@ -46,7 +46,7 @@ def weekly_resolution(ctx: Context) -> pd.DataFrame:
         return pd.DataFrame(columns=["team", "week", "end", "tickets", "value", "work"])
     local = pd.to_datetime(data["solved_at"], utc=True).dt.tz_convert(ctx.tz)
     day = local.dt.normalize()
-    data["week"] = day - pd.to_timedelta(day.dt.weekday, unit="D")
+    data["week"] = day - pd.to_timedelta(day.dt.day_of_week, unit="D")
     grouped = data.groupby(["team", "week"])
     out = grouped.agg(
         tickets=("ticket_id", "size"),

@@ -99,10 +99,10 @@ class GamingSettings(_Confidence):
     fast_solve_s: float = Field(default=HOUR, gt=0, description="A solve this soon after creation.")
     min_solves: int = Field(default=15, ge=1)
     min_fast_comebacks: int = Field(
-        default=5, ge=1, description="Fast solves that came back, at least."
+        default=6, ge=1, description="Fast solves that came back, at least."
     )
     comeback_ratio: float = Field(
-        default=3.0, gt=1, description="Agent's fast-comeback share vs the team's, at least."
+        default=4.0, gt=1, description="Agent's fast-comeback share vs the team's, at least."
     )
     min_parked: int = Field(default=3, ge=1, description="Parking events in the window at least.")
     parking_ratio: float = Field(

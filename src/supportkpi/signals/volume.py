@@ -69,7 +69,7 @@ def _grid(ctx: Context, counts: pd.DataFrame) -> pd.DataFrame:
     local = grid["hour"].dt.tz_convert(ctx.tz)
     grid["date"] = local.dt.date
     grid["clock"] = local.dt.hour
-    weekday = local.dt.weekday
+    weekday = local.dt.day_of_week
     grid["kind"] = np.where(weekday < 5, 0, weekday)
     holidays = ctx.holidays(grid["date"].min(), grid["date"].max())
     grid["holiday"] = grid["date"].isin(holidays) if ctx.settings.volume.skip_holidays else False
