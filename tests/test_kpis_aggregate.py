@@ -18,6 +18,7 @@ def values(frame: pd.DataFrame, *keys: str) -> dict[tuple[Any, ...], Any]:
     out: dict[tuple[Any, ...], Any] = {}
     for row in frame.to_dict(orient="records"):
         key = tuple(plain(row[k]) for k in keys)
+        assert key not in out, f"{key} is ambiguous: select a basis or add a key"
         out[key] = plain(row["value"])
     return out
 
@@ -60,13 +61,15 @@ def test_weeks_start_on_monday(con: Any) -> None:
 def test_by_dimension_and_by_tag(con: Any) -> None:
     inputs = case(con, "stats")
     as_of = instant("2026-03-10T00:00:00Z")
-    by_channel = compute(inputs, kpis=["first_response"], by=["channel"], as_of=as_of)
+    by_channel = compute(
+        inputs, kpis=["first_response"], by=["channel"], basis="calendar", as_of=as_of
+    )
     got = values(by_channel, "channel", "stat")
     assert got[("email", "median")] == 120.0 and got[("email", "mean")] == 160.0
     assert got[("web", "median")] == 600.0
     assert got[("web", "p90")] == pytest.approx(3000.0)
     assert ("chat", "median") not in got
-    by_tag = compute(inputs, kpis=["first_response"], by=["tag"], as_of=as_of)
+    by_tag = compute(inputs, kpis=["first_response"], by=["tag"], basis="calendar", as_of=as_of)
     got = values(by_tag, "tag", "stat")
     assert got[("late", "median")] == 90.0 and got[("late", "count")] == 2
     assert got[("courier", "median")] == 360.0
