@@ -3,6 +3,7 @@ scenario is found, about the right subject, soon after it starts; clean runs sta
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ Run = tuple[list[Signal], dict[str, Any], Evaluation]
 
 def _run(folder: Path, **kwargs: Any) -> Run:
     signals, truth = simulate_and_detect(folder, **kwargs)
-    return signals, truth, match_truth(signals, truth)
+    return signals, truth | {"store": str(folder / "store.duckdb")}, match_truth(signals, truth)
 
 
 @pytest.fixture(scope="session")
@@ -133,3 +134,23 @@ def test_outage_found_within_hours(tmp_path: Path) -> None:
     assert [s.subject for s in drops] == [outage["target"]["channel"]]
     assert drops[0].window_end <= row["end"] + timedelta(hours=2)
     assert ev.false_alarms.empty
+
+
+def test_cli_lists_the_same_signals(incidents: Run) -> None:
+    from typer.testing import CliRunner
+
+    from supportkpi.cli import app
+
+    _, truth, _ = incidents
+    product = _scenario(truth, "defect")["target"]["product"]
+    args = ["signals", "--store", truth["store"], "--kind", "escalation_spike"]
+    # without a config the buckets are UTC days: same spike, same product
+    result = CliRunner().invoke(app, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [(r["kind"], r["subject"]) for r in rows] == [("escalation_spike", product)]
+    assert len(rows[0]["evidence_ids"]) == min(20, rows[0]["evidence_count"])
+    table = CliRunner().invoke(app, [*args, "--lang", "ru"], env={"COLUMNS": "200"})
+    assert table.exit_code == 0 and "Всплеск эскалаций" in table.output
+    bad = CliRunner().invoke(app, ["signals", "--store", truth["store"], "--kind", "nope"])
+    assert bad.exit_code != 0
