@@ -35,6 +35,7 @@ DYNAMIC: dict[str, list[str]] = {
     "lang.": list(LANGUAGES),
     "unit.": ["d", "h", "min", "s"],
     "month.": [str(m) for m in range(1, 13)],
+    "confidence.": ["high", "medium", "low"],
 }
 
 _LITERAL = re.compile(r"""\b(?:t|tr\([\w.]+,)\s*\(?\s*['"]([a-z_]+\.[a-z0-9_.]+)['"]""")

@@ -66,6 +66,7 @@ def _report(
     HTML report (self-contained, works offline)."""
     from supportkpi.report.content import Filters, build_content
     from supportkpi.report.html import write_html
+    from supportkpi.report.signals import signals_extra
     from supportkpi.report.terminal import print_summary
     from supportkpi.store import open_store
 
@@ -73,7 +74,13 @@ def _report(
     language = default_language(policy, lang)
     filters = Filters(since=_day(since, "--since"), until=_day(until, "--until"))
     with open_store(store or _default_store(), read_only=True) as opened:
-        content = build_content(opened, filters=filters, config=policy, as_of=_instant(as_of))
+        content = build_content(
+            opened,
+            filters=filters,
+            config=policy,
+            as_of=_instant(as_of),
+            extras={"signals": signals_extra},
+        )
     if out is None:
         print_summary(content, language, Console(width=min(Console().width, 100)))
         return

@@ -30,6 +30,7 @@ from supportkpi.report.content import (
 from supportkpi.report.formatting import Formatter, is_missing
 from supportkpi.report.grades import grading_available
 from supportkpi.report.i18n import check_language, kpi_description, kpi_name, tr
+from supportkpi.report.signals import signal_detail, signal_title
 
 __all__ = ["Drill", "environment", "page_context", "render_html", "write_html"]
 
@@ -110,6 +111,8 @@ def page_context(
         "kpi": REGISTRY,
         "headline_stat": lambda kpi_id: headline_stat(REGISTRY[kpi_id]),
         "channel_label": channel_label,
+        "signal_title": lambda signal: signal_title(signal, lang),
+        "signal_detail": lambda signal: signal_detail(signal, lang),
         "figure_text": figure_text,
         "figure_attrs": figure_attrs,
         "drill": drill,

@@ -7,6 +7,8 @@ counter-metric on the same channel beside it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -16,6 +18,7 @@ from supportkpi.report.content import Figure, HeadlineRow, ReportContent
 from supportkpi.report.formatting import Formatter
 from supportkpi.report.grades import grading_available
 from supportkpi.report.i18n import check_language, kpi_name, tr
+from supportkpi.report.signals import signal_title
 
 __all__ = ["WIDTH", "print_summary", "summary"]
 
@@ -117,7 +120,30 @@ def summary(content: ReportContent, lang: str = "en") -> RenderableType:
     )
     parts: list[RenderableType] = [head, Text(""), _headline_table(content, lang, fmt), Text("")]
     parts.extend(Text(note, style="dim") for note in notes)
+    if "signals" in content.extras:
+        parts.extend([Text(""), _signals_table(content.extras["signals"], lang, fmt)])
     return Group(*parts)
+
+
+def _signals_table(found: list[Any], lang: str, fmt: Formatter) -> RenderableType:
+    """One line per signal: when, what, about whom, how sure, how much evidence."""
+    if not found:
+        return Text(tr(lang, "signals.none"), style="dim")
+    table = Table(title=tr(lang, "section.signals"), title_justify="left", expand=True)
+    table.add_column(tr(lang, "col.detected"), no_wrap=True)
+    table.add_column(tr(lang, "col.signal"), ratio=3)
+    table.add_column(tr(lang, "col.subject"))
+    table.add_column(tr(lang, "col.confidence"))
+    table.add_column(tr(lang, "col.evidence"), justify="right")
+    for sig in found:
+        table.add_row(
+            fmt.date(sig.detected_at),
+            signal_title(sig, lang),
+            sig.subject,
+            tr(lang, f"confidence.{sig.confidence}"),
+            fmt.number(sig.evidence_count),
+        )
+    return table
 
 
 def print_summary(content: ReportContent, lang: str = "en", console: Console | None = None) -> None:
