@@ -66,3 +66,17 @@ def test_demo_runs_end_to_end_and_is_idempotent(
     assert "Open the report" in first and "supportkpi serve" in first
     assert demo.main(args) == 0
     assert "already imported" in capsys.readouterr().out.lower()
+
+
+def test_every_command_is_documented_in_the_readme() -> None:
+    from supportkpi.cli import app
+
+    names = [c.name for c in app.registered_commands] + [g.name for g in app.registered_groups]
+    assert len(names) >= 9
+    for name in names:
+        assert f"`supportkpi {name}" in README, f"'supportkpi {name}' is not in the README"
+
+
+def test_every_linked_doc_exists() -> None:
+    for link in re.findall(r"\]\((docs/[^)]+)\)", README):
+        assert (ROOT / link).is_file(), f"README links to a missing {link}"
