@@ -13,18 +13,16 @@ of DuckDB's own read, peak memory under 2 GiB.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
-import psutil
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+
+from bench._child import run_child
 
 GIB = 1024**3
 _KINDS = np.array(["message", "note", "status", "assignment", "work", "rating"])
@@ -123,29 +121,7 @@ print(summary.rows_read, summary.rows_rejected, file=sys.stderr)
 
 def _measure(args: list[str]) -> tuple[float, int]:
     """Run a child; return (seconds it reports, peak RSS in bytes)."""
-    child = subprocess.Popen(
-        [sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        proc = psutil.Process(child.pid)
-        while not done.is_set():
-            try:
-                peak = max(peak, proc.memory_info().rss)
-            except psutil.Error:
-                return
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, err = child.communicate()
-    done.set()
-    sampler.join()
-    if child.returncode != 0:
-        raise RuntimeError(f"benchmark child failed:\n{err}")
+    out, peak = run_child(args)
     return float(out.strip().splitlines()[-1]), peak
 
 

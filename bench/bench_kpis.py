@@ -26,10 +26,8 @@ import importlib.util
 import json
 import math
 import os
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,9 +35,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import psutil
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from bench._child import run_child
 
 GIB = 1024**3
 SHORT_ABANDON_S = 5.0
@@ -543,33 +542,8 @@ def _measure(side: str, store: Path, scratch: Path, part: str = "all") -> Measur
     """Run one side in a child process; its own timing, peak RSS, and its answer."""
     out = scratch / f"{side}-{part}.json"
     root = Path(__file__).resolve().parent.parent
-    child = subprocess.Popen(
-        [sys.executable, "-m", "bench.bench_kpis", f"child-{side}", str(store), str(out), part],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=root,
-    )
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        proc = psutil.Process(child.pid)
-        while not done.is_set():
-            try:
-                peak = max(peak, proc.memory_info().rss)
-            except psutil.Error:
-                return
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    stdout, stderr = child.communicate()
-    done.set()
-    sampler.join()
-    if child.returncode != 0:
-        raise RuntimeError(f"{side} child failed:\n{stderr[-3000:]}")
+    args = ["-m", "bench.bench_kpis", f"child-{side}", str(store), str(out), part]
+    stdout, peak = run_child(args, cwd=root, what=f"{side} child")
     answer = json.loads(out.read_text())
     seconds = float(stdout.strip().splitlines()[-1])
     return Measured(seconds, peak, answer["mode"], answer["rows"])
