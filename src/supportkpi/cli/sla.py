@@ -1,0 +1,128 @@
+"""``supportkpi sla``: SLA compliance, the worst breaches and the targets at risk.
+
+Reads :mod:`supportkpi.kpis.sla_report`. In table format durations are humanized; csv and
+json keep raw seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from supportkpi.cli.kpis import (
+    AsOfOption,
+    ConfigOption,
+    SinceOption,
+    StoreOption,
+    UntilOption,
+    _config,
+    _default_store,
+    _instant,
+    _split,
+    _when,
+    humanize_seconds,
+)
+from supportkpi.errors import UserError
+from supportkpi.kpis.sla_report import SUMMARY_GROUPS, sla_at_risk, sla_breaches, sla_summary
+
+__all__ = ["register"]
+
+FORMATS = ("table", "csv", "json")
+_DURATIONS = ("elapsed_s", "target_s", "remaining_s", "breached_by_s")
+
+
+def _cell(column: str, value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return "—" if column == "due_at" else ""
+    if column in _DURATIONS:
+        return humanize_seconds(float(value))
+    if column == "compliance":
+        return f"{float(value) * 100:.1f}%"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    return str(value)
+
+
+def _table(frame: pd.DataFrame, title: str, columns: list[str]) -> Table:
+    table = Table(title=title)
+    for column in columns:
+        numeric = column in _DURATIONS or column in ("met", "breached", "running", "compliance")
+        table.add_column(column, justify="right" if numeric else "left")
+    for row in frame.to_dict(orient="records"):
+        table.add_row(*[_cell(c, row[c]) for c in columns])
+    return table
+
+
+def _text(frame: pd.DataFrame, fmt: str) -> str:
+    if fmt == "csv":
+        return frame.to_csv(index=False)
+    text = frame.to_json(orient="records", date_format="iso") or "[]"
+    return json.dumps(json.loads(text), ensure_ascii=False, indent=1) + "\n"
+
+
+def _sla(
+    store: StoreOption = "",
+    config: ConfigOption = None,
+    by: Annotated[
+        str, typer.Option("--by", help=f"Group by: {', '.join(SUMMARY_GROUPS)} (comma-separate).")
+    ] = "priority",
+    since: SinceOption = None,
+    until: UntilOption = None,
+    at_risk: Annotated[
+        bool, typer.Option("--at-risk", help="List running targets due within the horizon.")
+    ] = False,
+    breaches: Annotated[
+        int, typer.Option("--breaches", help="Also list the N worst breaches (0: none).")
+    ] = 0,
+    as_of: AsOfOption = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
+) -> None:
+    """SLA compliance per group and target (met, breached, running); optionally the worst
+    breaches or the targets at risk."""
+    from supportkpi.store import open_store
+
+    if fmt not in FORMATS:
+        raise UserError(f"unknown format {fmt!r}", fix=f"use one of: {', '.join(FORMATS)}")
+    groups = _split([by]) if by else []
+    for group in groups:
+        if group not in SUMMARY_GROUPS:
+            raise UserError(
+                f"cannot group SLA outcomes by {group!r}",
+                fix=f"use one of: {', '.join(SUMMARY_GROUPS)}",
+            )
+    if breaches < 0:
+        raise UserError("--breaches must be zero or more", fix="write e.g. --breaches 20")
+    cfg = _config(config)
+    instant = _instant(as_of)
+    lo, hi = _when(since, "--since"), _when(until, "--until")
+    with open_store(store or _default_store(), read_only=True) as opened:
+        if at_risk:
+            frame = sla_at_risk(opened, cfg, as_of=instant)
+            title = "SLA targets at risk"
+            columns = ["ticket_id", "target", "policy", "priority", "elapsed_s", "target_s",
+                       "remaining_s", "due_at", "paused"]  # fmt: skip
+        elif breaches:
+            frame = sla_breaches(opened, cfg, limit=breaches, since=lo, until=hi, as_of=instant)
+            title = f"Worst {breaches} SLA breaches"
+            columns = ["ticket_id", "target", "cycle", "policy", "priority", "breached_by_s",
+                       "elapsed_s", "target_s", "outcome"]  # fmt: skip
+        else:
+            frame = sla_summary(opened, cfg, by=groups, since=lo, until=hi, as_of=instant)
+            title = "SLA compliance"
+            columns = [*groups, "target", "met", "breached", "running", "compliance"]
+    if fmt != "table":
+        typer.echo(_text(frame, fmt), nl=False)
+        return
+    Console(highlight=False).print(_table(frame, title, columns))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sla")(_sla)
