@@ -161,3 +161,19 @@ def test_breaches_worst_first(con: Any, limit: int) -> None:
     frame = sla_breaches(load_case(con, CASE), _config(), limit=limit, as_of=EVENING)
     got = list(zip(frame.ticket_id, frame.target, frame.breached_by_s, strict=True))
     assert got == [("T2", "resolution", 18000.0), ("T5", "first_response", 18000.0)]
+
+
+def test_next_reply_one_row_per_awaited_message(con: Any) -> None:
+    config = Config.model_validate(
+        {"sla": {"policies": [{"name": "all", "time": "calendar",
+                               "targets": {"next_reply": 1800}}]}}
+    )  # fmt: skip
+    inputs = load_case(con, Path(__file__).parent / "fixtures" / "kpis" / "sla_replies")
+    frame = sla_outcomes(inputs, config, as_of=datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+    got = [
+        (r.target, int(r.cycle), r.elapsed_s, r.outcome, r.breached_by_s)
+        for r in frame.to_pandas().sort_values("cycle").itertuples()
+    ]
+    assert got[0][:4] == ("next_reply", 1, 1800.0, "met")  # 10:00 -> 10:30
+    assert got[1] == ("next_reply", 2, 3600.0, "breached", 1800.0)  # 11:00, unanswered
+    assert len(got) == 2
