@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from supportkpi.cli import EXIT_USER_ERROR, app, main
-from supportkpi.cli.kpis import humanize_seconds
+from supportkpi.cli.options import humanize_seconds
 from supportkpi.store import open_store
 
 CASES = Path(__file__).parent / "fixtures" / "kpis"

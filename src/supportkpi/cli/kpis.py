@@ -6,10 +6,8 @@ table format durations are humanized; csv, json and parquet keep raw seconds.
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
-from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,106 +16,29 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from supportkpi.cli.options import (
+    AsOfOption,
+    ConfigOption,
+    FormatOption,
+    OutOption,
+    SinceOption,
+    StoreOption,
+    UntilOption,
+    check_format,
+    default_store,
+    humanize_seconds,
+    load_policy,
+    parse_instant,
+    parse_when,
+    split_values,
+)
 from supportkpi.errors import UserError
 from supportkpi.kpis.compute import compute, ticket_table
 from supportkpi.kpis.registry import REGISTRY
 
-__all__ = ["humanize_seconds", "register"]
+__all__ = ["register"]
 
 FORMATS = ("table", "csv", "json", "parquet")
-
-StoreOption = Annotated[
-    str,
-    typer.Option("--store", "-s", help="DuckDB file or Ibis URL of the store."),
-]
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="Policy config (TOML).", exists=False)
-]
-FormatOption = Annotated[
-    str, typer.Option("--format", "-f", help="Output: table, csv, json or parquet.")
-]
-OutOption = Annotated[
-    Path | None, typer.Option("--out", "-o", help="Write to this file instead of the screen.")
-]
-SinceOption = Annotated[
-    str | None, typer.Option("--since", help="From this date or instant (ISO 8601), inclusive.")
-]
-UntilOption = Annotated[
-    str | None,
-    typer.Option("--until", help="Up to this date (inclusive) or instant (exclusive)."),
-]
-AsOfOption = Annotated[
-    str | None,
-    typer.Option("--as-of", help="Read the data as it was at this instant (default: now)."),
-]
-
-
-def _default_store() -> str:
-    from supportkpi.store import DEFAULT_STORE
-
-    return str(DEFAULT_STORE)
-
-
-def _when(text: str | None, option: str) -> date | datetime | None:
-    if text is None:
-        return None
-    try:
-        if "T" in text or " " in text.strip():
-            return datetime.fromisoformat(text)
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UserError(
-            f"{option} {text!r} is not a date or an instant",
-            fix="write 2026-03-01 or 2026-03-01T09:00:00+01:00",
-        ) from None
-
-
-def _instant(text: str | None) -> datetime | None:
-    value = _when(text, "--as-of")
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime(value.year, value.month, value.day)
-
-
-def _config(path: Path | None) -> Any:
-    if path is None:
-        return None
-    policy = importlib.import_module("supportkpi.policy")
-    load = getattr(policy, "load_config", None)
-    if load is None:
-        raise UserError("this build cannot read policy configs yet", fix="omit --config")
-    return load(path)
-
-
-def _check_format(fmt: str) -> None:
-    if fmt not in FORMATS:
-        raise UserError(f"unknown format {fmt!r}", fix=f"use one of: {', '.join(FORMATS)}")
-
-
-def _split(values: list[str] | None) -> list[str]:
-    out: list[str] = []
-    for value in values or []:
-        out.extend(part.strip() for part in value.split(",") if part.strip())
-    return out
-
-
-def humanize_seconds(seconds: float) -> str:
-    """``3725`` -> ``1h 2m``: the two largest units, readable at a glance."""
-    if math.isnan(seconds):
-        return ""
-    sign = "-" if seconds < 0 else ""
-    total = round(abs(seconds))
-    units = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
-    for index, (label, size) in enumerate(units):
-        if total >= size:
-            first, rest = divmod(total, size)
-            text = f"{first}{label}"
-            if index + 1 < len(units):
-                next_label, next_size = units[index + 1]
-                if rest // next_size:
-                    text += f" {rest // next_size}{next_label}"
-            return sign + text
-    return "0s"
 
 
 def _display(kpi_id: str, stat: str, value: Any) -> str:
@@ -172,20 +93,20 @@ def _kpis(
     """Compute KPIs per period and dimension (count, mean, median, p90 for durations)."""
     from supportkpi.store import open_store
 
-    _check_format(fmt)
-    wanted = _split(kpi) or None
-    dims = _split([by] if by else None)
-    with open_store(store or _default_store(), read_only=True) as opened:
+    check_format(fmt, FORMATS)
+    wanted = split_values(kpi) or None
+    dims = split_values([by] if by else None)
+    with open_store(store or default_store(), read_only=True) as opened:
         frame = compute(
             opened,
             kpis=wanted,
             by=dims,
             period=period,  # type: ignore[arg-type]
-            since=_when(since, "--since"),
-            until=_when(until, "--until"),
-            config=_config(config),
+            since=parse_when(since, "--since"),
+            until=parse_when(until, "--until"),
+            config=load_policy(config),
             basis=basis,  # type: ignore[arg-type]
-            as_of=_instant(as_of),
+            as_of=parse_instant(as_of),
         )
     console = Console(highlight=False)
     if fmt != "table":
@@ -246,18 +167,18 @@ def _tickets(
     """Export the per-ticket metrics table (one row per ticket, every KPI column)."""
     from supportkpi.store import open_store
 
-    _check_format(fmt)
+    check_format(fmt, FORMATS)
     if status not in (None, "open", "solved"):
         raise UserError(f"unknown status {status!r}", fix="use open or solved")
-    with open_store(store or _default_store(), read_only=True) as opened:
+    with open_store(store or default_store(), read_only=True) as opened:
         frame = ticket_table(
             opened,
-            config=_config(config),
-            as_of=_instant(as_of),
-            channels=_split(channel),
+            config=load_policy(config),
+            as_of=parse_instant(as_of),
+            channels=split_values(channel),
             status=status,  # type: ignore[arg-type]
-            since=_when(since, "--since"),
-            until=_when(until, "--until"),
+            since=parse_when(since, "--since"),
+            until=parse_when(until, "--until"),
             limit=limit if limit is not None else (50 if fmt == "table" else None),
         )
     console = Console(highlight=False)

@@ -13,16 +13,16 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from supportkpi.cli.kpis import (
+from supportkpi.cli.options import (
     AsOfOption,
     ConfigOption,
     SinceOption,
     StoreOption,
     UntilOption,
-    _config,
-    _default_store,
-    _instant,
-    _when,
+    default_store,
+    load_policy,
+    parse_instant,
+    parse_when,
 )
 from supportkpi.errors import UserError
 
@@ -45,7 +45,7 @@ def default_language(config: Any | None, lang: str | None) -> str:
 
 
 def _day(text: str | None, option: str) -> date | None:
-    value = _when(text, option)
+    value = parse_when(text, option)
     if isinstance(value, datetime):
         raise UserError(f"{option} takes a date, not an instant", fix="write 2026-03-01")
     return value
@@ -70,15 +70,15 @@ def _report(
     from supportkpi.report.terminal import print_summary
     from supportkpi.store import open_store
 
-    policy = _config(config)
+    policy = load_policy(config)
     language = default_language(policy, lang)
     filters = Filters(since=_day(since, "--since"), until=_day(until, "--until"))
-    with open_store(store or _default_store(), read_only=True) as opened:
+    with open_store(store or default_store(), read_only=True) as opened:
         content = build_content(
             opened,
             filters=filters,
             config=policy,
-            as_of=_instant(as_of),
+            as_of=parse_instant(as_of),
             extras={"signals": signals_extra},
         )
     if out is None:
@@ -105,12 +105,12 @@ def _serve(
 
     from supportkpi.web.app import create_app
 
-    policy = _config(config)
+    policy = load_policy(config)
     application = create_app(
-        store or _default_store(),
+        store or default_store(),
         config=policy,
         lang=default_language(policy, lang),
-        as_of=_instant(as_of),
+        as_of=parse_instant(as_of),
     )
     uvicorn.run(application, host=host, port=port, log_level="info")
 

@@ -13,14 +13,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from supportkpi.cli.kpis import (
+from supportkpi.cli.options import (
     ConfigOption,
     SinceOption,
     StoreOption,
     UntilOption,
-    _config,
-    _default_store,
-    _when,
+    default_store,
+    load_policy,
+    parse_when,
 )
 from supportkpi.errors import UserError
 
@@ -54,12 +54,12 @@ def _signals(
         raise UserError(f"unknown format {fmt!r}", fix=f"use one of: {', '.join(FORMATS)}")
     if language not in ("en", "ru"):
         raise UserError(f"unknown language {language!r}", fix="use en or ru")
-    cfg = _config(config)
-    with open_store(store or _default_store(), read_only=True) as opened:
+    cfg = load_policy(config)
+    with open_store(store or default_store(), read_only=True) as opened:
         found = detect(
             opened,
-            since=_when(since, "--since"),
-            until=_when(until, "--until"),
+            since=parse_when(since, "--since"),
+            until=parse_when(until, "--until"),
             config=cfg,
             kinds=kind or None,
         )

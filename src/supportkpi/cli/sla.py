@@ -15,18 +15,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from supportkpi.cli.kpis import (
+from supportkpi.cli.options import (
     AsOfOption,
     ConfigOption,
     SinceOption,
     StoreOption,
     UntilOption,
-    _config,
-    _default_store,
-    _instant,
-    _split,
-    _when,
+    default_store,
     humanize_seconds,
+    load_policy,
+    parse_instant,
+    parse_when,
+    split_values,
 )
 from supportkpi.errors import UserError
 from supportkpi.kpis.sla_report import SUMMARY_GROUPS, sla_at_risk, sla_breaches, sla_summary
@@ -91,7 +91,7 @@ def _sla(
 
     if fmt not in FORMATS:
         raise UserError(f"unknown format {fmt!r}", fix=f"use one of: {', '.join(FORMATS)}")
-    groups = _split([by]) if by else []
+    groups = split_values([by]) if by else []
     for group in groups:
         if group not in SUMMARY_GROUPS:
             raise UserError(
@@ -100,10 +100,10 @@ def _sla(
             )
     if breaches < 0:
         raise UserError("--breaches must be zero or more", fix="write e.g. --breaches 20")
-    cfg = _config(config)
-    instant = _instant(as_of)
-    lo, hi = _when(since, "--since"), _when(until, "--until")
-    with open_store(store or _default_store(), read_only=True) as opened:
+    cfg = load_policy(config)
+    instant = parse_instant(as_of)
+    lo, hi = parse_when(since, "--since"), parse_when(until, "--until")
+    with open_store(store or default_store(), read_only=True) as opened:
         if at_risk:
             frame = sla_at_risk(opened, cfg, as_of=instant)
             title = "SLA targets at risk"

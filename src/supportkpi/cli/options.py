@@ -1,0 +1,129 @@
+"""Options and argument parsing shared by every ``supportkpi`` command.
+
+One definition of ``--store``, ``--config``, ``--since``/``--until`` and ``--as-of`` keeps
+their help text and their error messages identical across ``kpis``, ``sla``, ``signals``
+and ``report``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from supportkpi.errors import UserError
+
+__all__ = [
+    "AsOfOption",
+    "ConfigOption",
+    "FormatOption",
+    "OutOption",
+    "SinceOption",
+    "StoreOption",
+    "UntilOption",
+    "check_format",
+    "default_store",
+    "humanize_seconds",
+    "load_policy",
+    "parse_instant",
+    "parse_when",
+    "split_values",
+]
+
+
+StoreOption = Annotated[
+    str,
+    typer.Option("--store", "-s", help="DuckDB file or Ibis URL of the store."),
+]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="Policy config (TOML).", exists=False)
+]
+FormatOption = Annotated[
+    str, typer.Option("--format", "-f", help="Output: table, csv, json or parquet.")
+]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Write to this file instead of the screen.")
+]
+SinceOption = Annotated[
+    str | None, typer.Option("--since", help="From this date or instant (ISO 8601), inclusive.")
+]
+UntilOption = Annotated[
+    str | None,
+    typer.Option("--until", help="Up to this date (inclusive) or instant (exclusive)."),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Read the data as it was at this instant (default: now)."),
+]
+
+
+def default_store() -> str:
+    from supportkpi.store import DEFAULT_STORE
+
+    return str(DEFAULT_STORE)
+
+
+def parse_when(text: str | None, option: str) -> date | datetime | None:
+    if text is None:
+        return None
+    try:
+        if "T" in text or " " in text.strip():
+            return datetime.fromisoformat(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(
+            f"{option} {text!r} is not a date or an instant",
+            fix="write 2026-03-01 or 2026-03-01T09:00:00+01:00",
+        ) from None
+
+
+def parse_instant(text: str | None) -> datetime | None:
+    value = parse_when(text, "--as-of")
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime(value.year, value.month, value.day)
+
+
+def load_policy(path: Path | None) -> Any:
+    if path is None:
+        return None
+    policy = importlib.import_module("supportkpi.policy")
+    load = getattr(policy, "load_config", None)
+    if load is None:
+        raise UserError("this build cannot read policy configs yet", fix="omit --config")
+    return load(path)
+
+
+def check_format(fmt: str, formats: tuple[str, ...]) -> None:
+    if fmt not in formats:
+        raise UserError(f"unknown format {fmt!r}", fix=f"use one of: {', '.join(formats)}")
+
+
+def split_values(values: list[str] | None) -> list[str]:
+    out: list[str] = []
+    for value in values or []:
+        out.extend(part.strip() for part in value.split(",") if part.strip())
+    return out
+
+
+def humanize_seconds(seconds: float) -> str:
+    """``3725`` -> ``1h 2m``: the two largest units, readable at a glance."""
+    if math.isnan(seconds):
+        return ""
+    sign = "-" if seconds < 0 else ""
+    total = round(abs(seconds))
+    units = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+    for index, (label, size) in enumerate(units):
+        if total >= size:
+            first, rest = divmod(total, size)
+            text = f"{first}{label}"
+            if index + 1 < len(units):
+                next_label, next_size = units[index + 1]
+                if rest // next_size:
+                    text += f" {rest // next_size}{next_label}"
+            return sign + text
+    return "0s"
