@@ -8,6 +8,7 @@ reported in calendar time only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,13 @@ from supportkpi.calendar import BusinessClock, Schedule
 from supportkpi.kpis._time import as_of_literal
 from supportkpi.policy import Config, default_config, schedule_case
 
-__all__ = ["add_business_columns", "add_reply_business_columns", "clock_for"]
+__all__ = [
+    "BUSINESS_COLUMNS",
+    "add_business_columns",
+    "add_reply_business_columns",
+    "business_reads",
+    "clock_for",
+]
 
 # (business column, start column, end column); a null end means "as of" for open waits.
 _TICKET_SPANS = (
@@ -25,6 +32,26 @@ _TICKET_SPANS = (
     ("first_resolution_bh_s", "created_at", "first_solved_at"),
     ("full_resolution_bh_s", "created_at", "solved_at"),
 )
+
+_READS: dict[str, tuple[str, ...]] = {
+    "first_response_bh_s": ("clock_start_at", "first_reply_at"),
+    "first_resolution_bh_s": ("created_at", "first_solved_at"),
+    "full_resolution_bh_s": ("created_at", "solved_at"),
+    "waiting_so_far_bh_s": ("clock_start_at", "waiting_so_far_s"),
+    "dialogue_resolution_bh_s": ("created_at", "solved_at", "dialogue_resolution_s"),
+}
+BUSINESS_COLUMNS: tuple[str, ...] = tuple(_READS)
+"""The per-ticket business-time columns, in the order they are added."""
+
+_SCHEDULE_READS: tuple[str, ...] = ("channel", "team", "customer_tier")
+"""The columns a ticket's schedule is chosen by (see ``schedule_case``)."""
+
+
+def business_reads(columns: Sequence[str]) -> list[str]:
+    """The per-ticket calendar columns that ``columns`` (business-time ones) are built from,
+    the schedule's keys included."""
+    reads = [c for name in columns for c in _READS[name]]
+    return list(dict.fromkeys([*_SCHEDULE_READS, *reads]))
 
 
 class ClockFactory:
@@ -54,24 +81,35 @@ def _clock(clock: Any, tickets: ir.Table, as_of: datetime) -> BusinessClock:
 
 
 def add_business_columns(
-    table: ir.Table, clock: Any, config: Config | None, *, as_of: datetime, tickets: ir.Table
+    table: ir.Table,
+    clock: Any,
+    config: Config | None,
+    *,
+    as_of: datetime,
+    tickets: ir.Table,
+    columns: Sequence[str] = BUSINESS_COLUMNS,
 ) -> ir.Table:
-    """The per-ticket table with business-time twins of its durations."""
+    """The per-ticket table with business-time twins of its durations (those named in
+    ``columns``; each span is computed only when asked for, as it costs joins)."""
     cfg = config if isinstance(config, Config) else default_config()
     bc = _clock(clock, tickets, as_of)
     now = as_of_literal(as_of)
+    wanted = set(columns)
+    spans = [s for s in _TICKET_SPANS if s[0] in wanted]
+    if "dialogue_resolution_bh_s" in wanted and "full_resolution_bh_s" not in wanted:
+        spans.append(("bh_tmp_full", "created_at", "solved_at"))
     t = table.mutate(bh_tmp_schedule=schedule_case(table, cfg), bh_tmp_now=now)
-    for out, start, end in _TICKET_SPANS:
+    for out, start, end in spans:
         t = bc.annotate(t, start=start, end=end, out=out, schedule=t.bh_tmp_schedule)
-    t = bc.annotate(t, start="clock_start_at", end="bh_tmp_now", out="bh_tmp_wait",
-                    schedule=t.bh_tmp_schedule)  # fmt: skip
-    t = t.mutate(
-        waiting_so_far_bh_s=t.waiting_so_far_s.isnull().ifelse(None, t.bh_tmp_wait),
-        dialogue_resolution_bh_s=t.dialogue_resolution_s.isnull().ifelse(
-            None, t.full_resolution_bh_s
-        ),
-    )
-    return t.drop("bh_tmp_schedule", "bh_tmp_now", "bh_tmp_wait")
+    if "waiting_so_far_bh_s" in wanted:
+        t = bc.annotate(t, start="clock_start_at", end="bh_tmp_now", out="bh_tmp_wait",
+                        schedule=t.bh_tmp_schedule)  # fmt: skip
+        t = t.mutate(waiting_so_far_bh_s=t.waiting_so_far_s.isnull().ifelse(None, t.bh_tmp_wait))
+    if "dialogue_resolution_bh_s" in wanted:
+        full = t.full_resolution_bh_s if "full_resolution_bh_s" in wanted else t.bh_tmp_full
+        t = t.mutate(dialogue_resolution_bh_s=t.dialogue_resolution_s.isnull().ifelse(None, full))
+    helpers = [c for c in t.columns if c.startswith("bh_tmp_")]
+    return t.drop(*helpers)
 
 
 def add_reply_business_columns(

@@ -24,7 +24,7 @@ from supportkpi.errors import UserError
 from supportkpi.kpis._time import as_instant, as_of_literal, now_utc
 from supportkpi.kpis.aggregate import Basis, Period, aggregate_wide, stat_columns
 from supportkpi.kpis.backlog import backlog
-from supportkpi.kpis.business import clock_for
+from supportkpi.kpis.business import BUSINESS_COLUMNS, clock_for
 from supportkpi.kpis.definition import KPI
 from supportkpi.kpis.inputs import Inputs
 from supportkpi.kpis.prepare import Prepared, prepare
@@ -246,14 +246,14 @@ def compute(
         sources = {s for s, _, _ in groups}
         prep: Prepared | None = None
         if sources & {"tickets", "replies"}:
-            # The merged, time-bounded events feed every ticket metric: materialize once.
-            raw = prepare(inputs, instant)
-            prep = Prepared(
-                tickets=_cache(raw.tickets, held), events=_cache(raw.events, held), as_of=raw.as_of
-            )
+            prep = prepare(inputs, instant)
         for name in sources:
-            metrics = _metrics_table(name, inputs, config, instant, clock, prep)
-            tables[name] = _cache(metrics, held)
+            members = [k for (s, _, _), ks in groups.items() if s == name for k in ks]
+            needed = _needed_columns(members, by, basis if clock is not None else "calendar")
+            metrics = _metrics_table(name, inputs, config, instant, clock, prep, needed)
+            readers = sum(1 for s, _, _ in groups if s == name)
+            # Several aggregations read the same table: build it once. One reads it straight.
+            tables[name] = _cache(metrics, held) if readers > 1 else metrics
 
         for (name, time_column, channels), members in groups.items():
             table = _with_tags(tables[name], by)
@@ -276,16 +276,46 @@ def compute(
     return _finish(frames, by)
 
 
+def _needed_columns(kpis: Sequence[KPI], by: Sequence[str], basis: Basis) -> list[str]:
+    """The metrics-table columns that aggregating ``kpis`` reads: each KPI's column (and
+    its business twin when business time is reported), its time column, the channel it
+    filters on, and the dimensions."""
+    needed: list[str] = []
+    for kpi in kpis:
+        if kpi.column != "*":
+            needed.append(kpi.column)
+        if basis != "calendar" and kpi.business_column is not None:
+            needed.append(kpi.business_column)
+        needed.append(kpi.time_column)
+        if kpi.channels is not None:
+            needed.append("channel")
+    needed.extend("tags" if dim == "tag" else dim for dim in by)
+    return list(dict.fromkeys(needed))
+
+
 def _metrics_table(
-    name: str, inputs: Inputs, config: Any, as_of: datetime, clock: Any, prep: Prepared | None
+    name: str,
+    inputs: Inputs,
+    config: Any,
+    as_of: datetime,
+    clock: Any,
+    prep: Prepared | None,
+    columns: Sequence[str],
 ) -> ir.Table:
+    """The metrics table ``name`` with only ``columns`` (the per-ticket table builds only
+    what they read)."""
     if name == "tickets":
-        return ticket_metrics(inputs, config, as_of=as_of, clock=clock, prepared=prep)
+        cal = clock if any(c in BUSINESS_COLUMNS for c in columns) else None
+        return ticket_metrics(
+            inputs, config, as_of=as_of, clock=cal, prepared=prep, columns=columns
+        )
     if name == "replies":
-        return reply_metrics(inputs, config, as_of=as_of, clock=clock, prepared=prep)
+        cal = clock if any(c.endswith("_bh_s") for c in columns) else None
+        table = reply_metrics(inputs, config, as_of=as_of, clock=cal, prepared=prep)
+        return table.select(*columns)
     from supportkpi.kpis.contacts import contact_metrics
 
-    return contact_metrics(inputs, config)
+    return contact_metrics(inputs, config).select(*columns)
 
 
 def _clock_from(config: Any | None) -> Any:

@@ -15,6 +15,7 @@ Two decisions live here, once for every ticket KPI:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,7 +25,7 @@ import ibis.expr.types as ir
 from supportkpi.kpis._time import as_of_literal
 from supportkpi.kpis.inputs import Inputs
 
-__all__ = ["MOVED_WITH_MERGE", "Prepared", "prepare", "ticket_dims"]
+__all__ = ["MOVED_WITH_MERGE", "Prepared", "events_of", "prepare", "ticket_dims"]
 
 MOVED_WITH_MERGE: tuple[str, ...] = ("message", "note", "work")
 """Event kinds of a merged duplicate that count towards the ticket it was merged into."""
@@ -38,6 +39,50 @@ class Prepared:
     """Events by ``as_of`` on surviving tickets (``ticket_id`` already remapped), plus
     ``is_public`` (a public message), ``own`` (not moved from a duplicate)."""
     as_of: ir.TimestampScalar
+    raw_events: ir.Table | None = None
+    """The canonical events with ``is_public``, before the time bound and the merge join
+    (see :func:`events_of`)."""
+    owners: ir.Table | None = None
+    """Each ticket id -> the surviving ticket its events count towards (``owner_id``), and
+    whether it is a duplicate; ids whose events count nowhere are absent."""
+
+
+EventFilter = Callable[[ir.Table], ir.BooleanValue]
+
+
+def events_of(prep: Prepared, where: EventFilter) -> ir.Table:
+    """``prep.events`` restricted to the rows where ``where`` holds (a predicate over the
+    event's own columns: kind, actor_role, is_public, status...; not ``own``).
+
+    The restriction is applied to the canonical events before the merge join, so a query
+    that reads only replies joins only replies; and each restriction is a query of its own,
+    so the engine never materializes every event of every kind for several readers."""
+    if prep.raw_events is None or prep.owners is None:
+        return prep.events.filter(where(prep.events))
+    raw = prep.raw_events
+    raw = raw.filter((raw.at <= prep.as_of) & where(raw))
+    return _merged_events(raw, prep.owners)
+
+
+def _merged_events(ev: ir.Table, owner: ir.Table) -> ir.Table:
+    joined = ev.inner_join(owner, ev.ticket_id == owner.src_id)
+    joined = joined.filter(~joined.is_dup | joined.kind.isin(MOVED_WITH_MERGE))
+    return joined.select(
+        ticket_id=joined.owner_id,
+        event_id=joined.event_id,
+        at=joined.at,
+        kind=joined.kind,
+        actor_role=joined.actor_role,
+        is_public=joined.is_public,
+        own=~joined.is_dup,
+        status=joined.status,
+        priority=joined.priority,
+        team=joined.team,
+        assignee_id=joined.assignee_id,
+        escalated_to=joined.escalated_to,
+        work_seconds=joined.work_seconds,
+        rating=joined.rating,
+    )
 
 
 def prepare(inputs: Inputs, as_of: datetime) -> Prepared:
@@ -66,35 +111,23 @@ def prepare(inputs: Inputs, as_of: datetime) -> Prepared:
         merged_tickets=merged_counts.merged_tickets.fill_null(0),
     )
 
-    owner = raw.select(
-        src_id=raw.ticket_id,
-        owner_id=ibis.coalesce(raw.merged_into, raw.ticket_id),
-        is_dup=raw.merged_into.notnull(),
+    # Events count towards a surviving ticket: its own, or for a duplicate the ticket it
+    # was merged into when that one survives (merged into an unknown or future ticket,
+    # they have nowhere to go).
+    own_rows = raw.filter(raw.merged_into.isnull()).select(
+        src_id=raw.ticket_id, owner_id=raw.ticket_id, is_dup=ibis.literal(False)
     )
-    ev = inputs.events.filter(inputs.events.at <= at)
-    joined = ev.inner_join(owner, ev.ticket_id == owner.src_id)
-    joined = joined.filter(~joined.is_dup | joined.kind.isin(MOVED_WITH_MERGE))
-    events = joined.select(
-        ticket_id=joined.owner_id,
-        event_id=joined.event_id,
-        at=joined.at,
-        kind=joined.kind,
-        actor_role=joined.actor_role,
-        is_public=(joined.kind == "message") & joined.public.fill_null(True),
-        own=~joined.is_dup,
-        status=joined.status,
-        priority=joined.priority,
-        team=joined.team,
-        assignee_id=joined.assignee_id,
-        escalated_to=joined.escalated_to,
-        work_seconds=joined.work_seconds,
-        rating=joined.rating,
+    targets = own_rows.select(target_id=own_rows.src_id)
+    dups = merged.inner_join(targets, merged.merged_into == targets.target_id)
+    dup_rows = dups.select(
+        src_id=dups.ticket_id, owner_id=dups.merged_into, is_dup=ibis.literal(True)
     )
-    # Only events of tickets that survive (a duplicate merged into an unknown or future
-    # ticket has nowhere to go).
-    keep = alive.select(kept_id=alive.ticket_id)
-    events = events.semi_join(keep, events.ticket_id == keep.kept_id)
-    return Prepared(tickets=alive, events=events, as_of=at)
+    owner = own_rows.union(dup_rows)
+    raw_events = inputs.events.mutate(
+        is_public=(inputs.events.kind == "message") & inputs.events.public.fill_null(True)
+    )
+    events = _merged_events(raw_events.filter(raw_events.at <= at), owner)
+    return Prepared(tickets=alive, events=events, as_of=at, raw_events=raw_events, owners=owner)
 
 
 def ticket_dims(prep: Prepared) -> ir.Table:

@@ -19,9 +19,17 @@ import ibis.expr.types as ir
 
 from supportkpi.kpis._time import seconds_between
 from supportkpi.kpis.inputs import Inputs
-from supportkpi.kpis.prepare import Prepared, prepare
+from supportkpi.kpis.prepare import Prepared, events_of, prepare
 
-__all__ = ["SOLVED_STATUSES", "WAITING_STATUSES", "solve_periods", "status_intervals"]
+__all__ = [
+    "INTERVAL_ORDER",
+    "SOLVED_STATUSES",
+    "WAITING_STATUSES",
+    "interval_starts",
+    "intervals_of",
+    "solve_periods",
+    "status_intervals",
+]
 
 SOLVED_STATUSES: tuple[str, ...] = ("solved", "closed")
 WAITING_STATUSES: tuple[str, ...] = ("new", "open", "on_hold")
@@ -35,7 +43,10 @@ def status_intervals(inputs: Inputs, as_of: datetime) -> ir.Table:
     return iv.select("ticket_id", "status", "start_at", "end_at", "duration_s", "is_current")
 
 
-def intervals_of(prep: Prepared) -> ir.Table:
+def interval_starts(prep: Prepared) -> ir.Table:
+    """The instants a ticket's status changes (its creation as ``new``, then each status
+    event): ticket_id, start_at, status, seq, event_id; ordered per ticket by
+    :data:`INTERVAL_ORDER`."""
     t = prep.tickets
     first = t.select(
         ticket_id=t.ticket_id,
@@ -44,8 +55,8 @@ def intervals_of(prep: Prepared) -> ir.Table:
         seq=ibis.literal(0),
         event_id=ibis.literal(None, type="string"),
     )
-    e = prep.events
-    e = e.filter((e.kind == "status") & e.status.notnull() & e.own)
+    e = events_of(prep, lambda r: (r.kind == "status") & r.status.notnull())
+    e = e.filter(e.own)
     changes = e.select(
         ticket_id=e.ticket_id,
         start_at=e.at,
@@ -53,8 +64,16 @@ def intervals_of(prep: Prepared) -> ir.Table:
         seq=ibis.literal(1),
         event_id=e.event_id,
     )
-    rows = first.union(changes)
-    w = ibis.window(group_by="ticket_id", order_by=["start_at", "seq", "event_id"])
+    return first.union(changes)
+
+
+INTERVAL_ORDER: tuple[str, ...] = ("start_at", "seq", "event_id")
+"""The order of status changes within a ticket (events at one instant by event id)."""
+
+
+def intervals_of(prep: Prepared) -> ir.Table:
+    rows = interval_starts(prep)
+    w = ibis.window(group_by="ticket_id", order_by=list(INTERVAL_ORDER))
     rows = rows.mutate(next_at=rows.start_at.lead().over(w))
     rows = rows.mutate(
         end_at=ibis.coalesce(rows.next_at, prep.as_of),
@@ -90,10 +109,8 @@ def solve_periods(prep: Prepared, intervals: ir.Table) -> ir.Table:
         ended_at=iv.end_at.max(),
         is_current=iv.is_current.any(),
     )
-    e = prep.events
-    msgs = e.filter(e.is_public & (e.actor_role == "customer")).select(
-        msg_ticket=e.ticket_id, msg_at=e.at
-    )
+    e = events_of(prep, lambda r: r.is_public & (r.actor_role == "customer"))
+    msgs = e.select(msg_ticket=e.ticket_id, msg_at=e.at)
     j = periods.left_join(
         msgs,
         (periods.ticket_id == msgs.msg_ticket)

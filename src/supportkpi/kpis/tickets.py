@@ -22,6 +22,7 @@ same definitions in prose. Summary of the choices (see the module docs of ``prep
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,11 +30,18 @@ import ibis
 import ibis.expr.types as ir
 
 from supportkpi.kpis._time import as_instant, now_utc, seconds_between
-from supportkpi.kpis.business import add_business_columns
+from supportkpi.kpis.business import BUSINESS_COLUMNS, add_business_columns, business_reads
 from supportkpi.kpis.inputs import Inputs
-from supportkpi.kpis.prepare import Prepared, prepare
+from supportkpi.kpis.prepare import Prepared, events_of, prepare
 from supportkpi.kpis.settings import Windows, windows
-from supportkpi.kpis.status import SOLVED_STATUSES, WAITING_STATUSES, intervals_of, solve_periods
+from supportkpi.kpis.status import (
+    INTERVAL_ORDER,
+    SOLVED_STATUSES,
+    WAITING_STATUSES,
+    interval_starts,
+    intervals_of,
+    solve_periods,
+)
 
 __all__ = ["TICKET_COLUMNS", "ticket_metrics"]
 
@@ -100,6 +108,8 @@ TICKET_COLUMNS: tuple[str, ...] = (
 business clock is given."""
 
 _TS = "timestamp('UTC')"
+_NULL_F = ibis.null("float64")
+_NULL_B = ibis.null("boolean")
 
 
 def ticket_metrics(
@@ -109,46 +119,85 @@ def ticket_metrics(
     as_of: datetime | None = None,
     clock: Any | None = None,
     prepared: Prepared | None = None,
+    columns: Sequence[str] | None = None,
 ) -> ir.Table:
     """One row per ticket (merged duplicates folded into their target), as of ``as_of``
     (default: now). ``config`` supplies the repeat/reopen windows; ``clock`` (a business
     clock) adds the ``*_bh_s`` business-time columns. ``prepared`` reuses inputs already
-    prepared (and possibly materialized) for ``as_of`` by the caller."""
+    prepared (and possibly materialized) for ``as_of`` by the caller.
+
+    ``columns`` (default: all) names the columns wanted, in order. Only the pieces those
+    columns read are built: a query for first response time scans replies, not ratings,
+    follow-up tickets or reassignments. Each column's value does not depend on which
+    others are asked for."""
     instant = as_instant(as_of) if as_of is not None else now_utc()
     prep = prepared if prepared is not None else prepare(inputs, instant)
-    table = _metrics(prep, windows(config), inputs.agents)
-    if clock is not None:
-        table = add_business_columns(table, clock, config, as_of=instant, tickets=prep.tickets)
+    if columns is None:
+        wanted = list(TICKET_COLUMNS) + (list(BUSINESS_COLUMNS) if clock is not None else [])
+    else:
+        wanted = list(dict.fromkeys(columns))
+    business = [c for c in wanted if c in BUSINESS_COLUMNS]
+    if business and clock is None:
+        raise ValueError(f"business-time columns need a clock: {', '.join(business)}")
+    calendar = [c for c in wanted if c not in BUSINESS_COLUMNS]
+    if business:
+        calendar = list(dict.fromkeys([*calendar, *business_reads(business)]))
+    table = _metrics(prep, windows(config), inputs.agents, calendar)
+    if business:
+        table = add_business_columns(
+            table, clock, config, as_of=instant, tickets=prep.tickets, columns=business
+        )
+        if columns is not None:
+            table = table.select(*wanted)
     return table
 
 
-def _event_summary(prep: Prepared) -> ir.Table:
-    e = prep.events
+_FIELD_KINDS: dict[str, tuple[str, ...]] = {
+    "first_customer_msg_at": ("message",),
+    "replies": ("message",),
+    "work_events": ("work",),
+    "work_total": ("work",),
+    "escalations": ("escalation",),
+    "first_escalated_at": ("escalation",),
+    "escalated_to": ("escalation",),
+    "last_priority": ("priority",),
+    "rating": ("rating",),
+    "rated_at": ("rating",),
+}
+"""The event kinds each event aggregate reads."""
+
+
+def _event_summary(prep: Prepared, fields: set[str]) -> ir.Table:
+    """Per ticket, the event aggregates named in ``fields`` (one scan of the events of
+    the kinds they read)."""
+    kinds = sorted({k for f in fields for k in _FIELD_KINDS[f]})
+    e = events_of(prep, lambda r: r.kind.isin(kinds))
     reply = e.is_public & (e.actor_role == "agent")
     customer_msg = e.is_public & (e.actor_role == "customer")
     esc = (e.kind == "escalation") & e.own
     prio = (e.kind == "priority") & e.priority.notnull() & e.own
     rated = (e.kind == "rating") & e.rating.notnull() & e.own
     work = e.kind == "work"
+    aggregates = {
+        "first_customer_msg_at": lambda: e.at.min(where=customer_msg),
+        "replies": lambda: e.count(where=reply),
+        "work_events": lambda: e.count(where=work),
+        "work_total": lambda: e.work_seconds.sum(where=work),
+        "escalations": lambda: e.count(where=esc),
+        "first_escalated_at": lambda: e.at.min(where=esc),
+        "escalated_to": lambda: e.escalated_to.argmin(e.at, where=esc),
+        "last_priority": lambda: e.priority.argmax(e.at, where=prio),
+        "rating": lambda: e.rating.argmax(e.at, where=rated),
+        "rated_at": lambda: e.at.max(where=rated),
+    }
     return e.group_by(s_ticket=e.ticket_id).agg(
-        first_customer_msg_at=e.at.min(where=customer_msg),
-        replies=e.count(where=reply),
-        work_events=e.count(where=work),
-        work_total=e.work_seconds.sum(where=work),
-        escalations=e.count(where=esc),
-        first_escalated_at=e.at.min(where=esc),
-        escalated_to=e.escalated_to.argmin(e.at, where=esc),
-        last_priority=e.priority.argmax(e.at, where=prio),
-        rating=e.rating.argmax(e.at, where=rated),
-        rated_at=e.at.max(where=rated),
+        **{name: make() for name, make in aggregates.items() if name in fields}
     )
 
 
 def _first_replies(prep: Prepared, clock_start: ir.Table) -> ir.Table:
-    e = prep.events
-    replies = e.filter(e.is_public & (e.actor_role == "agent")).select(
-        r_ticket=e.ticket_id, r_at=e.at
-    )
+    e = events_of(prep, lambda r: r.is_public & (r.actor_role == "agent"))
+    replies = e.select(r_ticket=e.ticket_id, r_at=e.at)
     j = clock_start.inner_join(
         replies,
         (clock_start.c_ticket == replies.r_ticket) & (replies.r_at >= clock_start.clock_start_at),
@@ -166,6 +215,39 @@ def _status_summary(iv: ir.Table) -> ir.Table:
     )
 
 
+def _timeline_summary(prep: Prepared, *, status: bool, solves: bool) -> ir.Table:
+    """The figures of ``_status_summary`` and the solve times of ``_solve_summary`` in one
+    pass (one sort) over the status changes, for when no reopen figure is asked: a solve
+    period starts at each solved interval whose previous interval is not solved (the order
+    of :func:`~supportkpi.kpis.status.solve_periods`), and the ticket is still solved when
+    its current interval is."""
+    rows = interval_starts(prep)
+    w = ibis.window(group_by="ticket_id", order_by=list(INTERVAL_ORDER))
+    solved = rows.status.isin(SOLVED_STATUSES)
+    iv = rows.mutate(
+        next_at=rows.start_at.lead().over(w),
+        is_solved=solved,
+        run_start=solved & ~solved.lag().over(w).fill_null(False),
+    )
+    iv = iv.mutate(is_current=iv.next_at.isnull())
+    aggregates: dict[str, ir.Scalar] = {}
+    if status:
+        d = seconds_between(iv.start_at, ibis.coalesce(iv.next_at, prep.as_of))
+        aggregates.update(
+            status=iv.status.max(where=iv.is_current),
+            requester_wait_total=d.sum(where=iv.status.isin(WAITING_STATUSES)),
+            agent_wait_total=d.sum(where=iv.status == "pending"),
+            on_hold_total=d.sum(where=iv.status == "on_hold"),
+        )
+    if solves:
+        aggregates.update(
+            first_solved_at=iv.start_at.min(where=iv.run_start),
+            last_solved_at=iv.start_at.max(where=iv.run_start),
+            currently_solved=(iv.is_current & iv.is_solved).any(),
+        )
+    return iv.group_by(i_ticket=iv.ticket_id).agg(**aggregates)
+
+
 def _solve_summary(periods: ir.Table, win: Windows) -> ir.Table:
     p = periods
     in_window = p.reopen_at.notnull() & (seconds_between(p.solved_at, p.reopen_at) <= win.reopen_s)
@@ -181,10 +263,8 @@ def _solve_summary(periods: ir.Table, win: Windows) -> ir.Table:
 
 def _dialogue(prep: Prepared, base: ir.Table) -> ir.Table:
     """Customer public messages after the first reply and before the first solve."""
-    e = prep.events
-    msgs = e.filter(e.is_public & (e.actor_role == "customer")).select(
-        m_ticket=e.ticket_id, m_at=e.at
-    )
+    e = events_of(prep, lambda r: r.is_public & (r.actor_role == "customer"))
+    msgs = e.select(m_ticket=e.ticket_id, m_at=e.at)
     b = base.select(d_ticket=base.ticket_id, fr=base.first_reply_at, fs=base.first_solved_at)
     j = b.inner_join(msgs, (b.d_ticket == msgs.m_ticket) & (msgs.m_at > b.fr) & (msgs.m_at < b.fs))
     return j.group_by("d_ticket").agg(dialogue_messages=j.count())
@@ -215,7 +295,7 @@ def _follow_ups(tickets: ir.Table, base: ir.Table) -> ir.Table:
 
 
 def _reassignments(prep: Prepared, agents: ir.Table) -> ir.Table:
-    e = prep.events
+    e = events_of(prep, lambda r: r.kind.isin(("assignment", "escalation")))
     tiers = agents.select(tier_agent=agents.agent_id, tier=agents.tier)
     a = e.filter((e.kind == "assignment") & e.own & e.team.notnull())
     a = a.left_join(tiers, a.assignee_id == tiers.tier_agent)
@@ -230,115 +310,363 @@ def _reassignments(prep: Prepared, agents: ir.Table) -> ir.Table:
     return j.group_by(a_ticket=j.ticket_id).agg(reassign_count=j.count(where=counted))
 
 
-def _metrics(prep: Prepared, win: Windows, agents: ir.Table) -> ir.Table:
+# --- which parts each column needs ---------------------------------------------------------
+
+_EVENT_FIELDS: dict[str, tuple[str, ...]] = {
+    "priority": ("last_priority",),
+    "clock_start_at": ("first_customer_msg_at",),
+    "first_reply_at": ("first_customer_msg_at",),
+    "first_response_s": ("first_customer_msg_at",),
+    "waiting_so_far_s": ("first_customer_msg_at",),
+    "replies": ("replies",),
+    "touches": ("replies",),
+    "one_touch": ("replies",),
+    "two_touch": ("replies",),
+    "multi_touch": ("replies",),
+    "fcr": ("replies",),
+    "escalated": ("escalations",),
+    "escalated_to": ("escalated_to",),
+    "first_escalated_at": ("first_escalated_at",),
+    "work_seconds": ("work_events", "work_total"),
+    "work_per_reply_s": ("work_events", "work_total", "replies"),
+    "rating": ("rating",),
+    "rated_at": ("rated_at",),
+    "csat_good": ("rating",),
+}
+"""The per-ticket event aggregates (``_event_summary``) each column reads."""
+
+_PARTS: dict[str, tuple[str, ...]] = {
+    "status": ("status",),
+    "is_open": ("status",),
+    "age_s": ("status",),
+    "first_reply_at": ("replies",),
+    "first_response_s": ("replies",),
+    "waiting_so_far_s": ("replies", "status"),
+    "one_touch": ("solves",),
+    "two_touch": ("solves",),
+    "multi_touch": ("solves",),
+    "first_solved_at": ("solves",),
+    "solved_at": ("solves",),
+    "last_solved_at": ("solves",),
+    "first_resolution_s": ("solves",),
+    "full_resolution_s": ("solves",),
+    "needed_dialogue": ("dialogue",),
+    "dialogue_resolution_s": ("dialogue",),
+    "requester_wait_s": ("solves", "status"),
+    "agent_wait_s": ("solves", "status"),
+    "on_hold_s": ("solves", "status"),
+    "reopens": ("reopens",),
+    "reopens_if_solved": ("reopens",),
+    "reopened": ("reopens",),
+    "first_reopened_at": ("reopens",),
+    "disguised_reopen": ("follow_ups",),
+    "follow_up_ticket_id": ("follow_ups",),
+    "repeat_contact": ("follow_ups",),
+    "fcr": ("reopens", "follow_ups"),
+    "reassignments": ("reassignments",),
+    "reassigned": ("reassignments",),
+}
+"""The joined pieces (besides the event aggregates) each column reads."""
+
+_IMPLIED: dict[str, tuple[str, ...]] = {
+    "dialogue": ("replies", "solves"),
+    "follow_ups": ("solves",),
+    "reopens": ("solves",),
+}
+
+
+def _plan(columns: Sequence[str]) -> tuple[set[str], set[str]]:
+    """(event aggregates, parts) that ``columns`` need, with the parts they imply."""
+    unknown = [c for c in columns if c not in TICKET_COLUMNS]
+    if unknown:
+        raise ValueError(f"not ticket metric columns: {', '.join(unknown)}")
+    fields = {f for c in columns for f in _EVENT_FIELDS.get(c, ())}
+    parts = {p for c in columns for p in _PARTS.get(c, ())}
+    todo = list(parts)
+    while todo:
+        for implied in _IMPLIED.get(todo.pop(), ()):
+            if implied not in parts:
+                parts.add(implied)
+                todo.append(implied)
+    if "replies" in parts:
+        fields.add("first_customer_msg_at")
+    return fields, parts
+
+
+def _metrics(
+    prep: Prepared, win: Windows, agents: ir.Table, columns: Sequence[str] = TICKET_COLUMNS
+) -> ir.Table:
     t = prep.tickets
     as_of = prep.as_of
-    ev = _event_summary(prep)
-    base = t.left_join(ev, t.ticket_id == ev.s_ticket).drop("s_ticket")
-    base = base.mutate(
-        clock_start_at=ibis.ifelse(
-            base.created_by == "agent", base.first_customer_msg_at, base.created_at
+    fields, parts = _plan(columns)
+    base = t
+    if fields:
+        ev = _event_summary(prep, fields)
+        base = base.left_join(ev, base.ticket_id == ev.s_ticket).drop("s_ticket")
+    if "first_customer_msg_at" in fields:
+        base = base.mutate(
+            clock_start_at=ibis.ifelse(
+                base.created_by == "agent", base.first_customer_msg_at, base.created_at
+            )
         )
-    )
-    starts = base.select(c_ticket=base.ticket_id, clock_start_at=base.clock_start_at)
-    fr = _first_replies(prep, starts)
-    base = base.left_join(fr, base.ticket_id == fr.f_ticket).drop("f_ticket")
+    if "replies" in parts:
+        starts = base.select(c_ticket=base.ticket_id, clock_start_at=base.clock_start_at)
+        fr = _first_replies(prep, starts)
+        base = base.left_join(fr, base.ticket_id == fr.f_ticket).drop("f_ticket")
+    if "reopens" in parts:
+        # Reopens need the solve periods themselves (and the messages during them).
+        iv = intervals_of(prep)
+        if "status" in parts:
+            st = _status_summary(iv)
+            base = base.left_join(st, base.ticket_id == st.i_ticket).drop("i_ticket")
+        so = _solve_summary(solve_periods(prep, iv), win)
+        base = base.left_join(so, base.ticket_id == so.p_ticket).drop("p_ticket")
+    elif parts & {"status", "solves"}:
+        tl = _timeline_summary(prep, status="status" in parts, solves="solves" in parts)
+        base = base.left_join(tl, base.ticket_id == tl.i_ticket).drop("i_ticket")
+    if "dialogue" in parts:
+        dl = _dialogue(prep, base)
+        base = base.left_join(dl, base.ticket_id == dl.d_ticket).drop("d_ticket")
+    if "follow_ups" in parts:
+        fu = _follow_ups(t, base)
+        base = base.left_join(fu, base.ticket_id == fu.u_ticket).drop("u_ticket")
+    if "reassignments" in parts:
+        ra = _reassignments(prep, agents)
+        base = base.left_join(ra, base.ticket_id == ra.a_ticket).drop("a_ticket")
+    exprs = _Columns(base, win, as_of)
+    return base.select(**{name: exprs.get(name) for name in columns})
 
-    iv = intervals_of(prep)
-    st = _status_summary(iv)
-    base = base.left_join(st, base.ticket_id == st.i_ticket).drop("i_ticket")
-    so = _solve_summary(solve_periods(prep, iv), win)
-    base = base.left_join(so, base.ticket_id == so.p_ticket).drop("p_ticket")
 
-    dl = _dialogue(prep, base)
-    base = base.left_join(dl, base.ticket_id == dl.d_ticket).drop("d_ticket")
-    fu = _follow_ups(t, base)
-    base = base.left_join(fu, base.ticket_id == fu.u_ticket).drop("u_ticket")
-    ra = _reassignments(prep, agents)
-    base = base.left_join(ra, base.ticket_id == ra.a_ticket).drop("a_ticket")
+class _Columns:
+    """The output column expressions over the joined base, built on demand: a column is
+    only defined when asked for, so the base need only hold what the asked columns read."""
 
-    b = base
-    replies = b.replies.fill_null(0)
-    is_open = ~b.status.isin(SOLVED_STATUSES)
-    solved_at = ibis.ifelse(b.currently_solved.fill_null(False), b.last_solved_at, ibis.null(_TS))
-    solved = solved_at.notnull()
-    answered_solve = solved & (replies > 0)
-    null_bool = ibis.null("boolean")
-    null_f = ibis.null("float64")
-    ever_solved = b.first_solved_at.notnull()
-    since_solve = seconds_between(b.last_solved_at, b.next_at)
-    disguised = ibis.ifelse(
-        ever_solved, b.next_at.notnull() & (since_solve <= win.reopen_s), null_bool
-    )
-    repeat = b.next_at.notnull() & (since_solve <= win.repeat_s)
-    reopens = b.reopens.fill_null(0)
-    full_res = seconds_between(b.created_at, solved_at)
-    needed_dialogue = ibis.ifelse(ever_solved, b.dialogue_messages.fill_null(0) > 0, null_bool)
-    work = ibis.ifelse(b.work_events.fill_null(0) > 0, b.work_total.fill_null(0.0), null_f)
-    reassignments = b.reassign_count.fill_null(0)
+    def __init__(self, base: ir.Table, win: Windows, as_of: ir.TimestampScalar) -> None:
+        self.b = base
+        self.win = win
+        self.as_of = as_of
+        self.done: dict[str, ir.Value] = {}
 
-    return b.select(
-        ticket_id=b.ticket_id,
-        created_at=b.created_at,
-        channel=b.channel,
-        type=b.type,
-        tags=b.tags,
-        priority=ibis.coalesce(b.last_priority, b.initial_priority),
-        initial_priority=b.initial_priority,
-        customer_id=b.customer_id,
-        customer_tier=b.customer_tier,
-        team=b.team,
-        agent_id=b.agent_id,
-        product=b.product,
-        brand=b.brand,
-        created_by=b.created_by,
-        is_demand=b.created_by != "agent",
-        is_outbound=b.created_by == "agent",
-        merged_tickets=b.merged_tickets,
-        status=b.status,
-        is_open=is_open,
-        age_s=ibis.ifelse(is_open, seconds_between(b.created_at, as_of), null_f),
-        clock_start_at=b.clock_start_at,
-        first_reply_at=b.first_reply_at,
-        first_response_s=seconds_between(b.clock_start_at, b.first_reply_at),
-        waiting_so_far_s=ibis.ifelse(
-            b.first_reply_at.isnull() & is_open,
-            seconds_between(b.clock_start_at, as_of),
-            null_f,
-        ),
-        replies=replies,
-        touches=ibis.cases(
-            (replies == 0, "zero"), (replies == 1, "one"), (replies == 2, "two"), else_="multi"
-        ),
-        one_touch=ibis.ifelse(answered_solve, replies == 1, null_bool),
-        two_touch=ibis.ifelse(answered_solve, replies == 2, null_bool),
-        multi_touch=ibis.ifelse(answered_solve, replies > 2, null_bool),
-        first_solved_at=b.first_solved_at,
-        solved_at=solved_at,
-        last_solved_at=b.last_solved_at,
-        first_resolution_s=seconds_between(b.created_at, b.first_solved_at),
-        full_resolution_s=full_res,
-        needed_dialogue=needed_dialogue,
-        dialogue_resolution_s=ibis.ifelse(needed_dialogue & solved, full_res, null_f),
-        requester_wait_s=ibis.ifelse(solved, b.requester_wait_total.fill_null(0.0), null_f),
-        agent_wait_s=ibis.ifelse(solved, b.agent_wait_total.fill_null(0.0), null_f),
-        on_hold_s=ibis.ifelse(solved, b.on_hold_total.fill_null(0.0), null_f),
-        reopens=reopens,
-        reopens_if_solved=ibis.ifelse(ever_solved, reopens, ibis.null("int64")),
-        reopened=ibis.ifelse(ever_solved, b.reopened_in_window.fill_null(False), null_bool),
-        first_reopened_at=b.first_reopened_at,
-        disguised_reopen=disguised,
-        follow_up_ticket_id=ibis.ifelse(disguised, b.next_id, ibis.null("string")),
-        repeat_contact=ibis.ifelse(ever_solved, repeat, null_bool),
-        fcr=ibis.ifelse(answered_solve, (replies == 1) & (reopens == 0) & ~repeat, null_bool),
-        escalated=b.escalations.fill_null(0) > 0,
-        escalated_to=b.escalated_to,
-        first_escalated_at=b.first_escalated_at,
-        reassignments=reassignments,
-        reassigned=reassignments > 0,
-        work_seconds=work,
-        work_per_reply_s=ibis.ifelse(replies > 0, work / replies.cast("float64"), null_f),
-        rating=b.rating,
-        rated_at=b.rated_at,
-        csat_good=ibis.ifelse(b.rating.notnull(), b.rating == "good", null_bool),
-    )
+    def get(self, name: str) -> Any:
+        if name not in self.done:
+            self.done[name] = getattr(self, f"_{name}")()
+        return self.done[name]
+
+    # helpers shared by several columns
+    def _n_replies(self) -> Any:
+        return self.b.replies.fill_null(0)
+
+    def _answered_solve(self) -> Any:
+        return self.get("solved_at").notnull() & (self.get("n_replies") > 0)
+
+    def _ever_solved(self) -> Any:
+        return self.b.first_solved_at.notnull()
+
+    def _since_solve(self) -> Any:
+        return seconds_between(self.b.last_solved_at, self.b.next_at)
+
+    def _repeat(self) -> Any:
+        return self.b.next_at.notnull() & (self.get("since_solve") <= self.win.repeat_s)
+
+    def _n_reopens(self) -> Any:
+        return self.b.reopens.fill_null(0)
+
+    def _work(self) -> Any:
+        b = self.b
+        return ibis.ifelse(b.work_events.fill_null(0) > 0, b.work_total.fill_null(0.0), _NULL_F)
+
+    def _n_reassignments(self) -> Any:
+        return self.b.reassign_count.fill_null(0)
+
+    def _if_solved(self, value: Any) -> Any:
+        return ibis.ifelse(self.get("solved_at").notnull(), value.fill_null(0.0), _NULL_F)
+
+    # the columns, in TICKET_COLUMNS order
+    def _ticket_id(self) -> Any:
+        return self.b.ticket_id
+
+    def _created_at(self) -> Any:
+        return self.b.created_at
+
+    def _channel(self) -> Any:
+        return self.b.channel
+
+    def _type(self) -> Any:
+        return self.b.type
+
+    def _tags(self) -> Any:
+        return self.b.tags
+
+    def _priority(self) -> Any:
+        return ibis.coalesce(self.b.last_priority, self.b.initial_priority)
+
+    def _initial_priority(self) -> Any:
+        return self.b.initial_priority
+
+    def _customer_id(self) -> Any:
+        return self.b.customer_id
+
+    def _customer_tier(self) -> Any:
+        return self.b.customer_tier
+
+    def _team(self) -> Any:
+        return self.b.team
+
+    def _agent_id(self) -> Any:
+        return self.b.agent_id
+
+    def _product(self) -> Any:
+        return self.b.product
+
+    def _brand(self) -> Any:
+        return self.b.brand
+
+    def _created_by(self) -> Any:
+        return self.b.created_by
+
+    def _is_demand(self) -> Any:
+        return self.b.created_by != "agent"
+
+    def _is_outbound(self) -> Any:
+        return self.b.created_by == "agent"
+
+    def _merged_tickets(self) -> Any:
+        return self.b.merged_tickets
+
+    def _status(self) -> Any:
+        return self.b.status
+
+    def _is_open(self) -> Any:
+        return ~self.b.status.isin(SOLVED_STATUSES)
+
+    def _age_s(self) -> Any:
+        return ibis.ifelse(
+            self.get("is_open"), seconds_between(self.b.created_at, self.as_of), _NULL_F
+        )
+
+    def _clock_start_at(self) -> Any:
+        return self.b.clock_start_at
+
+    def _first_reply_at(self) -> Any:
+        return self.b.first_reply_at
+
+    def _first_response_s(self) -> Any:
+        return seconds_between(self.b.clock_start_at, self.b.first_reply_at)
+
+    def _waiting_so_far_s(self) -> Any:
+        b = self.b
+        return ibis.ifelse(
+            b.first_reply_at.isnull() & self.get("is_open"),
+            seconds_between(b.clock_start_at, self.as_of),
+            _NULL_F,
+        )
+
+    def _replies(self) -> Any:
+        return self.get("n_replies")
+
+    def _touches(self) -> Any:
+        r = self.get("n_replies")
+        return ibis.cases((r == 0, "zero"), (r == 1, "one"), (r == 2, "two"), else_="multi")
+
+    def _one_touch(self) -> Any:
+        return ibis.ifelse(self.get("answered_solve"), self.get("n_replies") == 1, _NULL_B)
+
+    def _two_touch(self) -> Any:
+        return ibis.ifelse(self.get("answered_solve"), self.get("n_replies") == 2, _NULL_B)
+
+    def _multi_touch(self) -> Any:
+        return ibis.ifelse(self.get("answered_solve"), self.get("n_replies") > 2, _NULL_B)
+
+    def _first_solved_at(self) -> Any:
+        return self.b.first_solved_at
+
+    def _solved_at(self) -> Any:
+        b = self.b
+        return ibis.ifelse(b.currently_solved.fill_null(False), b.last_solved_at, ibis.null(_TS))
+
+    def _last_solved_at(self) -> Any:
+        return self.b.last_solved_at
+
+    def _first_resolution_s(self) -> Any:
+        return seconds_between(self.b.created_at, self.b.first_solved_at)
+
+    def _full_resolution_s(self) -> Any:
+        return seconds_between(self.b.created_at, self.get("solved_at"))
+
+    def _needed_dialogue(self) -> Any:
+        more = self.b.dialogue_messages.fill_null(0) > 0
+        return ibis.ifelse(self.get("ever_solved"), more, _NULL_B)
+
+    def _dialogue_resolution_s(self) -> Any:
+        solved = self.get("solved_at").notnull()
+        return ibis.ifelse(
+            self.get("needed_dialogue") & solved, self.get("full_resolution_s"), _NULL_F
+        )
+
+    def _requester_wait_s(self) -> Any:
+        return self._if_solved(self.b.requester_wait_total)
+
+    def _agent_wait_s(self) -> Any:
+        return self._if_solved(self.b.agent_wait_total)
+
+    def _on_hold_s(self) -> Any:
+        return self._if_solved(self.b.on_hold_total)
+
+    def _reopens(self) -> Any:
+        return self.get("n_reopens")
+
+    def _reopens_if_solved(self) -> Any:
+        return ibis.ifelse(self.get("ever_solved"), self.get("n_reopens"), ibis.null("int64"))
+
+    def _reopened(self) -> Any:
+        reopened = self.b.reopened_in_window.fill_null(False)
+        return ibis.ifelse(self.get("ever_solved"), reopened, _NULL_B)
+
+    def _first_reopened_at(self) -> Any:
+        return self.b.first_reopened_at
+
+    def _disguised_reopen(self) -> Any:
+        b = self.b
+        within = b.next_at.notnull() & (self.get("since_solve") <= self.win.reopen_s)
+        return ibis.ifelse(self.get("ever_solved"), within, _NULL_B)
+
+    def _follow_up_ticket_id(self) -> Any:
+        return ibis.ifelse(self.get("disguised_reopen"), self.b.next_id, ibis.null("string"))
+
+    def _repeat_contact(self) -> Any:
+        return ibis.ifelse(self.get("ever_solved"), self.get("repeat"), _NULL_B)
+
+    def _fcr(self) -> Any:
+        single = (self.get("n_replies") == 1) & (self.get("n_reopens") == 0) & ~self.get("repeat")
+        return ibis.ifelse(self.get("answered_solve"), single, _NULL_B)
+
+    def _escalated(self) -> Any:
+        return self.b.escalations.fill_null(0) > 0
+
+    def _escalated_to(self) -> Any:
+        return self.b.escalated_to
+
+    def _first_escalated_at(self) -> Any:
+        return self.b.first_escalated_at
+
+    def _reassignments(self) -> Any:
+        return self.get("n_reassignments")
+
+    def _reassigned(self) -> Any:
+        return self.get("n_reassignments") > 0
+
+    def _work_seconds(self) -> Any:
+        return self.get("work")
+
+    def _work_per_reply_s(self) -> Any:
+        r = self.get("n_replies")
+        return ibis.ifelse(r > 0, self.get("work") / r.cast("float64"), _NULL_F)
+
+    def _rating(self) -> Any:
+        return self.b.rating
+
+    def _rated_at(self) -> Any:
+        return self.b.rated_at
+
+    def _csat_good(self) -> Any:
+        return ibis.ifelse(self.b.rating.notnull(), self.b.rating == "good", _NULL_B)
