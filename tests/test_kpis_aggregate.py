@@ -172,3 +172,31 @@ def test_backlog_and_metrics_kpis_share_one_period_column(con: Any) -> None:
     day = instant("2026-03-03T00:00:00Z")
     assert got[("tickets_created", day)] == 1 and got[("backlog", day)] == 1
     assert str(result["period_start"].dt.tz) == "UTC"
+
+
+def test_a_kpi_asked_alone_equals_its_rows_in_the_whole_suite(con: Any) -> None:
+    """compute() builds only the columns the asked KPIs read: asking for one KPI gives the
+    numbers it has in the whole suite (calendar and business time)."""
+    inputs = case(con, "waits")
+    as_of = instant("2026-03-02T18:00:00Z")
+    suite = compute(inputs, as_of=as_of)
+
+    def rows(frame: Any, kpi: str) -> list[tuple[Any, ...]]:
+        part = frame[frame["kpi"] == kpi]
+        return sorted(
+            (r["basis"], r["stat"], plain(r["value"]), plain(r["n"]))
+            for r in part.to_dict(orient="records")
+        )
+
+    for kpi in ("first_response", "full_resolution", "requester_wait", "reopen_rate"):
+        assert rows(compute(inputs, kpis=[kpi], as_of=as_of), kpi) == rows(suite, kpi), kpi
+    alone = values(compute(inputs, kpis=["requester_wait"], as_of=as_of), "basis", "stat")
+    # T1 waited 600 + 600 + 3600 + 3600 + 3600 s, T2 3600 s; calendar time only.
+    assert alone == {
+        ("calendar", "count"): 2,
+        ("calendar", "mean"): 7800.0,
+        ("calendar", "median"): 7800.0,
+        ("calendar", "p90"): pytest.approx(11160.0),
+    }
+    resolution = values(compute(inputs, kpis=["full_resolution"], as_of=as_of), "basis", "stat")
+    assert resolution[("calendar", "mean")] == 10800.0  # T1 5 h, T2 1 h

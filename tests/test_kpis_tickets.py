@@ -223,3 +223,35 @@ def test_work_logs_and_ratings(con: Any) -> None:
     assert t["T1"]["rated_at"] == instant("2026-03-02T12:00:00Z")
     assert (t["T2"]["rating"], t["T2"]["csat_good"]) == ("bad", False)
     assert (t["T3"]["rating"], t["T3"]["csat_good"]) == (None, None)
+
+
+def test_columns_asked_alone_keep_their_values(con: Any) -> None:
+    """Asking for a few columns builds only what they read (the solve times come from one
+    pass over the status changes when no reopen figure is asked), with the same values."""
+    inputs = case(con, "reopens")
+    as_of = instant("2026-03-25T00:00:00Z")
+    wanted = ["ticket_id", "solved_at", "first_solved_at", "full_resolution_s", "status"]
+    narrow = ticket_metrics(inputs, as_of=as_of, columns=wanted)
+    assert tuple(narrow.columns) == tuple(wanted)
+    t = by_ticket(narrow)
+    # T1 reopened and solved again: resolved at the last solve, first solved at the first.
+    assert t["T1"]["solved_at"] == instant("2026-03-03T11:00:00Z")
+    assert t["T1"]["first_solved_at"] == instant("2026-03-01T12:00:00Z")
+    assert t["T1"]["full_resolution_s"] == 50 * 3600.0
+    # T3 solved then closed: one solve period, resolved at the solve; status is closed.
+    assert t["T3"]["solved_at"] == instant("2026-03-01T10:00:00Z")
+    assert t["T3"]["status"] == "closed"
+    # T8: the customer wrote after the solve without a status change: still solved.
+    assert t["T8"]["solved_at"] == instant("2026-03-01T09:30:00Z")
+    full = by_ticket(ticket_metrics(inputs, as_of=as_of))
+    assert t == {k: {c: row[c] for c in wanted} for k, row in full.items()}
+
+    inputs = case(con, "waits")
+    as_of = instant("2026-03-02T18:00:00Z")
+    wanted = ["ticket_id", "requester_wait_s", "agent_wait_s", "first_response_s", "is_open"]
+    t = by_ticket(ticket_metrics(inputs, as_of=as_of, columns=wanted))
+    assert t["T1"]["requester_wait_s"] == 600 + 600 + 3600 + 3600 + 3600
+    assert t["T1"]["agent_wait_s"] == 6000.0
+    assert t["T3"]["requester_wait_s"] is None and t["T3"]["is_open"] is True
+    full = by_ticket(ticket_metrics(inputs, as_of=as_of))
+    assert t == {k: {c: row[c] for c in wanted} for k, row in full.items()}

@@ -31,7 +31,7 @@ from supportkpi.kpis.prepare import Prepared, prepare
 from supportkpi.kpis.registry import DIMENSIONS, REGISTRY
 from supportkpi.kpis.replies import reply_metrics
 from supportkpi.kpis.ticket_kpis import BACKLOG_KPIS, HANDLING_KPIS
-from supportkpi.kpis.tickets import ticket_metrics
+from supportkpi.kpis.tickets import TICKET_COLUMNS, ticket_metrics
 
 __all__ = ["RESULT_COLUMNS", "UNAVAILABLE_NO_WORK_LOGS", "compute", "inputs_of", "ticket_table"]
 
@@ -304,18 +304,19 @@ def _metrics_table(
 ) -> ir.Table:
     """The metrics table ``name`` with only ``columns`` (the per-ticket table builds only
     what they read)."""
+    # A KPI may name a business twin that its table does not have (the status-based waits
+    # are calendar-only): such columns are left out, and the KPI reports calendar time.
     if name == "tickets":
-        cal = clock if any(c in BUSINESS_COLUMNS for c in columns) else None
-        return ticket_metrics(
-            inputs, config, as_of=as_of, clock=cal, prepared=prep, columns=columns
-        )
+        known = [c for c in columns if c in TICKET_COLUMNS or c in BUSINESS_COLUMNS]
+        cal = clock if any(c in BUSINESS_COLUMNS for c in known) else None
+        return ticket_metrics(inputs, config, as_of=as_of, clock=cal, prepared=prep, columns=known)
     if name == "replies":
-        cal = clock if any(c.endswith("_bh_s") for c in columns) else None
-        table = reply_metrics(inputs, config, as_of=as_of, clock=cal, prepared=prep)
-        return table.select(*columns)
-    from supportkpi.kpis.contacts import contact_metrics
+        table = reply_metrics(inputs, config, as_of=as_of, clock=clock, prepared=prep)
+    else:
+        from supportkpi.kpis.contacts import contact_metrics
 
-    return contact_metrics(inputs, config).select(*columns)
+        table = contact_metrics(inputs, config)
+    return table.select(*[c for c in columns if c in table.columns])
 
 
 def _clock_from(config: Any | None) -> Any:
