@@ -11,12 +11,14 @@ import pytest
 
 from supportkpi.kpis.definition import LANGUAGES
 from supportkpi.kpis.registry import REGISTRY
-from supportkpi.model.schema import CHANNELS, PRIORITIES, STATUSES
+from supportkpi.kpis.sla import TARGETS
+from supportkpi.model.schema import CHANNELS, CONTACT_OUTCOMES, PRIORITIES, STATUSES
 from supportkpi.report.charts import CHART_IDS
 from supportkpi.report.content import FILTER_DIMS
 from supportkpi.report.formatting import NBSP, Formatter
 from supportkpi.report.grades import GRADES
 from supportkpi.report.i18n import catalog, tr
+from supportkpi.signals.workflow import STEPS
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "supportkpi"
 FACES = [SRC / "report", SRC / "web", SRC / "cli" / "report.py"]
@@ -36,6 +38,10 @@ DYNAMIC: dict[str, list[str]] = {
     "unit.": ["d", "h", "min", "s"],
     "month.": [str(m) for m in range(1, 13)],
     "confidence.": ["high", "medium", "low"],
+    "target.": list(TARGETS),
+    "step.": list(STEPS),
+    "basis.": ["calendar", "business"],
+    "outcome.": list(CONTACT_OUTCOMES),
 }
 
 _LITERAL = re.compile(r"""\b(?:t|tr\([\w.]+,)\s*\(?\s*['"]([a-z_]+\.[a-z0-9_.]+)['"]""")

@@ -51,6 +51,18 @@ def _day(text: str | None, option: str) -> date | None:
     return value
 
 
+def _extras(html: bool, sla: Any, signals: Any, targets: Any) -> dict[str, Any]:
+    """The sections beyond the KPI tables: the terminal shows SLA compliance and the
+    signals; the HTML report also workflow adherence and the proposed targets."""
+    extras: dict[str, Any] = {"sla": sla, "signals": signals}
+    if html:
+        from supportkpi.report.workflow import workflow_extra
+
+        extras["workflow"] = workflow_extra
+        extras["targets"] = targets
+    return extras
+
+
 def _report(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the HTML report to this file.")
@@ -67,6 +79,8 @@ def _report(
     from supportkpi.report.content import Filters, build_content
     from supportkpi.report.html import write_html
     from supportkpi.report.signals import signals_extra
+    from supportkpi.report.sla import sla_extra
+    from supportkpi.report.targets import targets_extra
     from supportkpi.report.terminal import print_summary
     from supportkpi.store import open_store
 
@@ -79,7 +93,7 @@ def _report(
             filters=filters,
             config=policy,
             as_of=parse_instant(as_of),
-            extras={"signals": signals_extra},
+            extras=_extras(out is not None, sla_extra, signals_extra, targets_extra),
         )
     if out is None:
         print_summary(content, language, Console(width=min(Console().width, 100)))

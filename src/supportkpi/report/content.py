@@ -1,10 +1,12 @@
 """What a support lead looks at, assembled from the KPI engine once for every face.
 
-:func:`build_content` asks :func:`supportkpi.kpis.compute.compute` for the figures (headline
-KPIs per channel and overall, weekly trends, volume by channel and type, phone and chat
-queues, agents and teams) and returns a :class:`ReportContent` of plain numbers. The
-terminal summary, the HTML report and the dashboard render that same object, in any
-language, so they cannot disagree with each other or with ``supportkpi kpis``.
+:func:`build_content` asks the KPI engine for the figures (headline KPIs per channel and
+overall, weekly trends, volume by channel and type, phone and chat queues, agents and
+teams), through :class:`~supportkpi.report.engine.MetricsCache`, which answers exactly as
+:func:`supportkpi.kpis.compute.compute` but builds the metrics tables once, and returns a
+:class:`ReportContent` of plain numbers. The terminal summary, the HTML report and the
+dashboard render that same object, in any language, so they cannot disagree with each
+other or with ``supportkpi kpis``.
 
 Filters (channel, type, priority, team, agent) are applied by breaking the KPIs down by the
 filtered dimensions in the engine and keeping the matching group: medians and p90 stay
@@ -25,6 +27,7 @@ from supportkpi.kpis._time import as_instant, now_utc
 from supportkpi.kpis.compute import compute, inputs_of
 from supportkpi.kpis.definition import KPI
 from supportkpi.kpis.registry import DIMENSIONS, REGISTRY
+from supportkpi.report.engine import MetricsCache
 from supportkpi.report.grades import GRADED_KPIS, grade_of
 
 __all__ = [
@@ -190,13 +193,20 @@ class _Engine:
     """Calls ``compute`` with the filters applied as exact group selections."""
 
     def __init__(
-        self, source: Any, filters: Filters, config: Any, as_of: datetime, basis: str
+        self,
+        source: Any,
+        filters: Filters,
+        config: Any,
+        as_of: datetime,
+        basis: str,
+        metrics: MetricsCache | None = None,
     ) -> None:
         self.source = source
         self.filters = filters
         self.config = config
         self.as_of = as_of
         self.basis = basis
+        self.metrics = metrics
 
     def usable(self, kpi_ids: Sequence[str], by: Sequence[str]) -> list[str]:
         dims = [*self.filters.dims(), *by]
@@ -216,17 +226,28 @@ class _Engine:
             return pd.DataFrame(
                 columns=["period_start", *by, "kpi", "basis", "stat", "value", "n", "note"]
             )
-        frame = compute(
-            self.source,
-            kpis=chosen,
-            by=group,
-            period=period,
-            since=self.filters.since,
-            until=self.filters.until,
-            config=self.config,
-            basis=self.basis,  # type: ignore[arg-type]
-            as_of=self.as_of,
-        )
+        if self.metrics is not None:
+            frame = self.metrics.frame(
+                kpis=chosen,
+                by=group,
+                period=period,
+                since=self.filters.since,
+                until=self.filters.until,
+                basis=self.basis,  # type: ignore[arg-type]
+                as_of=self.as_of,
+            )
+        else:
+            frame = compute(
+                self.source,
+                kpis=chosen,
+                by=group,
+                period=period,
+                since=self.filters.since,
+                until=self.filters.until,
+                config=self.config,
+                basis=self.basis,  # type: ignore[arg-type]
+                as_of=self.as_of,
+            )
         unavailable = frame["note"].astype(str) != ""
         keep = pd.Series(True, index=frame.index)
         for dim, value in active.items():
@@ -311,15 +332,36 @@ def build_content(
     as_of: datetime | None = None,
     basis: Literal["calendar", "business"] = "calendar",
     extras: dict[str, Provider] | None = None,
+    metrics: MetricsCache | None = None,
 ) -> ReportContent:
     """Ask the engine for every figure the report shows (see the module docstring).
 
     ``extras`` maps a section name to a function ``(source, filters=, config=, as_of=)``
     whose result is stored in ``ReportContent.extras`` (signals, SLA, ... when available).
+    ``metrics``: metrics tables kept between calls (the dashboard's); without it, the
+    tables are built once for this call and freed at its end.
     """
     filters = filters or Filters()
     instant = as_instant(as_of) if as_of is not None else now_utc()
-    engine = _Engine(source, filters, config, instant, basis)
+    own = metrics is None
+    cache = MetricsCache(source, config, basis=basis) if metrics is None else metrics
+    try:
+        return _build(source, filters, config, instant, basis, extras, cache)
+    finally:
+        if own:
+            cache.release()
+
+
+def _build(
+    source: Any,
+    filters: Filters,
+    config: Any,
+    instant: datetime,
+    basis: Literal["calendar", "business"],
+    extras: dict[str, Provider] | None,
+    cache: MetricsCache,
+) -> ReportContent:
+    engine = _Engine(source, filters, config, instant, basis, cache)
 
     headline_ids = [k.id for k in REGISTRY.values() if k.headline and k.id not in QUEUE_KPIS]
     counters = [REGISTRY[k].counter_metric for k in [*headline_ids, *QUEUE_KPIS]]

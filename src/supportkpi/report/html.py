@@ -97,6 +97,14 @@ def page_context(
             ' data-kpi="{}" data-stat="{}" data-channel="{}" data-key="{}" data-value="{}"'
         ).format(figure.kpi, figure.stat, channel or "", key, _value_attr(figure.value))
 
+    def priority_label(priority: Any) -> str:
+        if is_missing(priority):
+            return "—"
+        try:
+            return t(f"priority.{priority}")
+        except KeyError:
+            return str(priority)
+
     charts = render_charts(content, lang)
     people = [k for k in PEOPLE_KPIS if k not in content.omitted]
     volume_channels, volume_rows = volume_matrix(content.volume)
@@ -125,7 +133,85 @@ def page_context(
         "volume_channels": volume_channels,
         "volume_rows": volume_rows,
         "grading": grading_available(),
+        "priority_label": priority_label,
+        **_extras_context(content),
         "generated_at": datetime.now(UTC),
+    }
+
+
+def _present(value: Any) -> Any:
+    return None if is_missing(value) else value
+
+
+def sla_rows(summary: Any) -> list[dict[str, Any]]:
+    """The SLA summary as table rows, priorities spanning their targets' rows."""
+    records = summary.to_dict(orient="records")
+    rows: list[dict[str, Any]] = []
+    for index, r in enumerate(records):
+        priority = _present(r["priority"])
+        first = index == 0 or _present(records[index - 1]["priority"]) != priority
+        span = 0
+        if first:
+            for later in records[index:]:
+                if _present(later["priority"]) != priority:
+                    break
+                span += 1
+        compliance = _present(r["compliance"])
+        rows.append(
+            {
+                "priority": priority,
+                "target": r["target"],
+                "met": int(r["met"]),
+                "breached": int(r["breached"]),
+                "running": int(r["running"]),
+                "compliance": compliance,
+                "compliance_attr": _value_attr(compliance),
+                "first": first,
+                "span": span,
+            }
+        )
+    return rows
+
+
+def breach_rows(breaches: Any) -> list[dict[str, Any]]:
+    """The worst breaches as rows; ``running``: the clock is still running past target."""
+    rows: list[dict[str, Any]] = []
+    for r in breaches.to_dict(orient="records"):
+        row = {k: _present(v) for k, v in r.items()}
+        row["running"] = row.get("stopped_at") is None
+        rows.append(row)
+    return rows
+
+
+def workflow_rows(frame: Any, dim: str, steps: Sequence[str]) -> list[dict[str, Any]]:
+    """``workflow_summary`` rows: key, tickets, score, share of steps known, step rates
+    (None where no ticket had that step known: shown as unknown)."""
+    rows: list[dict[str, Any]] = []
+    for r in frame.to_dict(orient="records"):
+        score = _present(r["mean_score"])
+        rows.append(
+            {
+                "key": _present(r[dim]),
+                "tickets": int(r["tickets"]),
+                "score": score,
+                "score_attr": _value_attr(score),
+                "known": _present(r["steps_known_share"]),
+                "rates": [_present(r[f"{step}_pass_rate"]) for step in steps],
+            }
+        )
+    return rows
+
+
+def _extras_context(content: ReportContent) -> dict[str, Any]:
+    sla = content.extras.get("sla")
+    workflow = content.extras.get("workflow")
+    steps = list(workflow.steps) if workflow is not None else []
+    return {
+        "sla_rows": sla_rows(sla.summary) if sla is not None else [],
+        "sla_breach_rows": breach_rows(sla.breaches) if sla is not None else [],
+        "workflow_steps": steps,
+        "workflow_teams": workflow_rows(workflow.teams, "team", steps) if workflow else [],
+        "workflow_agents": (workflow_rows(workflow.agents, "agent_id", steps) if workflow else []),
     }
 
 

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from supportkpi.kpis.registry import REGISTRY
 from supportkpi.report.content import Figure, HeadlineRow, ReportContent
-from supportkpi.report.formatting import Formatter
+from supportkpi.report.formatting import Formatter, is_missing
 from supportkpi.report.grades import grading_available
 from supportkpi.report.i18n import check_language, kpi_name, tr
 from supportkpi.report.signals import signal_title
@@ -120,6 +120,8 @@ def summary(content: ReportContent, lang: str = "en") -> RenderableType:
     )
     parts: list[RenderableType] = [head, Text(""), _headline_table(content, lang, fmt), Text("")]
     parts.extend(Text(note, style="dim") for note in notes)
+    if "sla" in content.extras:
+        parts.extend([Text(""), _sla_table(content.extras["sla"], lang, fmt)])
     if "signals" in content.extras:
         parts.extend([Text(""), _signals_table(content.extras["signals"], lang, fmt)])
     return Group(*parts)
@@ -142,6 +144,54 @@ def _signals_table(found: list[Any], lang: str, fmt: Formatter) -> RenderableTyp
             sig.subject,
             tr(lang, f"confidence.{sig.confidence}"),
             fmt.number(sig.evidence_count),
+        )
+    return table
+
+
+def _priority(lang: str, value: Any) -> str:
+    if is_missing(value):
+        return "—"
+    try:
+        return tr(lang, f"priority.{value}")
+    except KeyError:
+        return str(value)
+
+
+def _sla_table(view: Any, lang: str, fmt: Formatter) -> RenderableType:
+    """SLA compliance per priority and target (the ``sla`` command's default view)."""
+    if view.unfiltered_by:
+        return Text(tr(lang, "sla.no_type_filter"), style="dim")
+    if view.summary.empty:
+        return Text(tr(lang, "sla.none"), style="dim")
+    table = Table(
+        title=tr(lang, "term.sla"),
+        title_justify="left",
+        title_style="bold",
+        pad_edge=False,
+        show_edge=False,
+        header_style="bold",
+    )
+    table.add_column(tr(lang, "col.priority"), no_wrap=True)
+    table.add_column(tr(lang, "col.target"), no_wrap=True)
+    table.add_column(tr(lang, "col.compliance"), justify="right", no_wrap=True)
+    table.add_column(tr(lang, "col.met"), justify="right", no_wrap=True)
+    table.add_column(tr(lang, "col.breached"), justify="right", no_wrap=True)
+    table.add_column(tr(lang, "col.running"), justify="right", no_wrap=True, style="dim")
+    previous: Any = None
+    for index, row in enumerate(view.summary.to_dict(orient="records")):
+        priority = None if is_missing(row["priority"]) else row["priority"]
+        new_group = index == 0 or priority != previous
+        if new_group and index:
+            table.add_section()
+        previous = priority
+        breached = int(row["breached"])
+        table.add_row(
+            Text(_priority(lang, priority) if new_group else "", style="bold"),
+            tr(lang, f"target.{row['target']}"),
+            Text(fmt.percent(row["compliance"]), style="bold"),
+            fmt.number(int(row["met"])),
+            Text(fmt.number(breached), style="red" if breached else ""),
+            fmt.number(int(row["running"])),
         )
     return table
 

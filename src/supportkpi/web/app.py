@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 import pandas as pd
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from supportkpi.errors import UserError
@@ -35,9 +35,15 @@ from supportkpi.report.content import (
     build_content,
     headline_stat,
 )
+from supportkpi.report.engine import MetricsCache
+from supportkpi.report.formatting import Formatter
 from supportkpi.report.html import environment, page_context
 from supportkpi.report.i18n import LANGUAGES, check_language, kpi_name, tr
-from supportkpi.web.tickets import TICKET_COLUMNS, drillable, tickets_behind
+from supportkpi.report.sla import SlaSection
+from supportkpi.report.targets import TargetsSection
+from supportkpi.report.workflow import WorkflowSection
+from supportkpi.web.contacts import CONTACT_COLUMNS_SHOWN, contact_drillable, contacts_behind
+from supportkpi.web.tickets import TICKET_COLUMNS, TicketPage, drillable, tickets_behind
 
 __all__ = ["create_app"]
 
@@ -127,6 +133,14 @@ class _State:
         self.lock = threading.RLock()
         self.cache: OrderedDict[Filters, ReportContent] = OrderedDict()
         self._options: dict[str, list[str]] | None = None
+        # Built once per (store, config, as_of) and reused by every filter: the metrics
+        # tables, the SLA figures, the per-ticket workflow steps, the proposed targets.
+        self.metrics = MetricsCache(self.store, config)
+        self.extras: dict[str, Any] = {
+            "sla": SlaSection(),
+            "workflow": WorkflowSection(),
+            "targets": TargetsSection(),
+        }
 
     def instant(self) -> datetime:
         return self.as_of or now_utc()
@@ -138,7 +152,12 @@ class _State:
                 self.cache.move_to_end(filters)
                 return found
             built = build_content(
-                self.store, filters=filters, config=self.config, as_of=self.instant()
+                self.store,
+                filters=filters,
+                config=self.config,
+                as_of=self.instant(),
+                extras=self.extras,
+                metrics=self.metrics,
             )
             self.cache[filters] = built
             while len(self.cache) > _CACHE_SIZE:
@@ -159,14 +178,16 @@ class _State:
 
 
 def _filters(
-    since: str | None,
-    until: str | None,
-    channel: str | None,
-    type: str | None,
-    priority: str | None,
-    team: str | None,
-    agent_id: str | None,
+    since: Since = None,
+    until: Until = None,
+    channel: Dim = None,
+    type: Dim = None,
+    priority: Dim = None,
+    team: Dim = None,
+    agent_id: Dim = None,
 ) -> Filters:
+    """The filter query parameters every page and endpoint takes, as :class:`Filters`
+    (a FastAPI dependency: declared once, documented once in the API description)."""
     return Filters(
         since=_day(since, "since"),
         until=_day(until, "until"),
@@ -176,6 +197,10 @@ def _filters(
         team=team or None,
         agent_id=agent_id or None,
     )
+
+
+FilterParams = Annotated[Filters, Depends(_filters)]
+Kind = Literal["tickets", "contacts"]
 
 
 def _language(request: Request, default: str) -> str:
@@ -219,7 +244,11 @@ def create_app(
         def drill(
             kpi: str, channel: str | None = None, dim: str | None = None, key: str = ""
         ) -> str | None:
-            if not drillable(kpi):
+            if drillable(kpi):
+                page = "/tickets"
+            elif contact_drillable(kpi) and not (filters.type or filters.priority):
+                page = "/contacts"
+            else:
                 return None
             params = filters.params()
             if channel:
@@ -228,23 +257,48 @@ def create_app(
                 params[dim] = key
             params["kpi"] = kpi
             params["lang"] = language
-            return "/tickets?" + urlencode(params)
+            return f"{page}?" + urlencode(params)
 
         return drill
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def dashboard(
-        request: Request,
-        since: Since = None,
-        until: Until = None,
-        channel: Dim = None,
-        type: Dim = None,
-        priority: Dim = None,
-        team: Dim = None,
-        agent_id: Dim = None,
+    def _behind(
+        kind: Kind, filters: Filters, kpi: str | None, limit: int, offset: int = 0
+    ) -> TicketPage:
+        """The tickets or contacts behind a figure, under the one connection lock."""
+        find = tickets_behind if kind == "tickets" else contacts_behind
+        with state.lock:
+            return find(
+                state.store,
+                filters,
+                kpi=kpi,
+                config=state.config,
+                as_of=state.instant(),
+                limit=limit,
+                offset=offset,
+            )
+
+    def _list_page(
+        kind: Kind, request: Request, filters: Filters, kpi: str | None, limit: int
     ) -> HTMLResponse:
         language = _language(request, lang)
-        filters = _filters(since, until, channel, type, priority, team, agent_id)
+        page = _behind(kind, filters, kpi, limit)
+        html = env.get_template(f"{kind}.html").render(
+            lang=language,
+            t=lambda key, **kw: tr(language, key, **kw),
+            fmt=Formatter(language),
+            kpi=kpi,
+            kpi_label=kpi_name(language, kpi) if kpi else None,
+            filters=filters,
+            page=page,
+            rows=page.rows.to_dict(orient="records"),
+            back="/?" + urlencode({**filters.params(), "lang": language}),
+            is_missing=lambda v: v is None or (not isinstance(v, str) and pd.isna(v)),
+        )
+        return HTMLResponse(html)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def dashboard(request: Request, filters: FilterParams) -> HTMLResponse:
+        language = _language(request, lang)
         content = state.content(filters)
         context = page_context(content, language, drill=_drill(filters, language))
         context.update(
@@ -260,42 +314,20 @@ def create_app(
     @app.get("/tickets", response_class=HTMLResponse, include_in_schema=False)
     def tickets_page(
         request: Request,
+        filters: FilterParams,
         kpi: str | None = None,
-        since: Since = None,
-        until: Until = None,
-        channel: Dim = None,
-        type: Dim = None,
-        priority: Dim = None,
-        team: Dim = None,
-        agent_id: Dim = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     ) -> HTMLResponse:
-        language = _language(request, lang)
-        filters = _filters(since, until, channel, type, priority, team, agent_id)
-        with state.lock:
-            page = tickets_behind(
-                state.store,
-                filters,
-                kpi=kpi,
-                config=state.config,
-                as_of=state.instant(),
-                limit=limit,
-            )
-        from supportkpi.report.formatting import Formatter
+        return _list_page("tickets", request, filters, kpi, limit)
 
-        html = env.get_template("tickets.html").render(
-            lang=language,
-            t=lambda key, **kw: tr(language, key, **kw),
-            fmt=Formatter(language),
-            kpi=kpi,
-            kpi_label=kpi_name(language, kpi) if kpi else None,
-            filters=filters,
-            page=page,
-            rows=page.rows.to_dict(orient="records"),
-            back="/?" + urlencode({**filters.params(), "lang": language}),
-            is_missing=lambda v: v is None or (not isinstance(v, str) and pd.isna(v)),
-        )
-        return HTMLResponse(html)
+    @app.get("/contacts", response_class=HTMLResponse, include_in_schema=False)
+    def contacts_page(
+        request: Request,
+        filters: FilterParams,
+        kpi: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    ) -> HTMLResponse:
+        return _list_page("contacts", request, filters, kpi, limit)
 
     @app.get("/api/meta", tags=["meta"])
     def api_meta() -> dict[str, Any]:
@@ -337,26 +369,21 @@ def create_app(
 
     @app.get("/api/kpis", tags=["kpis"])
     def api_kpis(
+        filters: FilterParams,
         kpi: Annotated[list[str] | None, Query(description="KPI ids; default: all.")] = None,
         by: Annotated[str | None, Query(description="Dimensions, e.g. channel,team.")] = None,
         period: Literal["day", "week", "month"] | None = None,
-        since: Since = None,
-        until: Until = None,
-        channel: Dim = None,
-        type: Dim = None,
-        priority: Dim = None,
-        team: Dim = None,
-        agent_id: Dim = None,
     ) -> dict[str, Any]:
         """KPIs as tidy rows (period_start, dimensions, kpi, basis, stat, value, n, note),
         computed by the engine with the filters applied as exact groups."""
-        filters = _filters(since, until, channel, type, priority, team, agent_id)
         wanted = [k for part in (kpi or []) for k in part.split(",") if k] or list(REGISTRY)
         for kpi_id in wanted:
             if kpi_id not in REGISTRY:
                 raise UserError(f"unknown KPI {kpi_id!r}", fix="see /api/meta for the ids")
         dims = [d for d in (by or "").split(",") if d]
-        engine = _Engine(state.store, filters, state.config, state.instant(), "calendar")
+        engine = _Engine(
+            state.store, filters, state.config, state.instant(), "calendar", state.metrics
+        )
         with state.lock:
             frame = engine.frame(wanted, by=dims, period=period)
         return {
@@ -367,17 +394,10 @@ def create_app(
 
     @app.get("/api/summary", tags=["kpis"])
     def api_summary(
-        since: Since = None,
-        until: Until = None,
-        channel: Dim = None,
-        type: Dim = None,
-        priority: Dim = None,
-        team: Dim = None,
-        agent_id: Dim = None,
+        filters: FilterParams,
     ) -> dict[str, Any]:
         """The headline and phone/chat figures the dashboard shows: per KPI and channel the
         median (or value), p90, grades and the counter-metric beside it."""
-        filters = _filters(since, until, channel, type, priority, team, agent_id)
         content = state.content(filters)
 
         def fig(f: Any) -> dict[str, Any] | None:
@@ -408,35 +428,37 @@ def create_app(
 
     @app.get("/api/tickets", tags=["tickets"])
     def api_tickets(
+        filters: FilterParams,
         kpi: Annotated[
             str | None, Query(description="Only the tickets this KPI is computed over.")
         ] = None,
-        since: Since = None,
-        until: Until = None,
-        channel: Dim = None,
-        type: Dim = None,
-        priority: Dim = None,
-        team: Dim = None,
-        agent_id: Dim = None,
         limit: Annotated[int, Query(ge=1, le=10000)] = 200,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> dict[str, Any]:
         """The tickets behind a figure (same filters as /api/kpis), newest first."""
-        filters = _filters(since, until, channel, type, priority, team, agent_id)
-        with state.lock:
-            page = tickets_behind(
-                state.store,
-                filters,
-                kpi=kpi,
-                config=state.config,
-                as_of=state.instant(),
-                limit=limit,
-                offset=offset,
-            )
+        page = _behind("tickets", filters, kpi, limit, offset)
         return {
             "total": page.total,
             "columns": list(TICKET_COLUMNS),
             "tickets": _records(page.rows),
+        }
+
+    @app.get("/api/contacts", tags=["tickets"])
+    def api_contacts(
+        filters: FilterParams,
+        kpi: Annotated[
+            str | None, Query(description="Only the contacts this phone or chat KPI is over.")
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=10000)] = 200,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> dict[str, Any]:
+        """The phone and chat contacts behind a figure (filters: period on arrival,
+        channel, team, agent), newest first."""
+        page = _behind("contacts", filters, kpi, limit, offset)
+        return {
+            "total": page.total,
+            "columns": list(CONTACT_COLUMNS_SHOWN),
+            "contacts": _records(page.rows),
         }
 
     swagger = _swagger_dir()

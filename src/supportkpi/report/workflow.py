@@ -1,0 +1,112 @@
+"""The workflow adherence section: per team and per agent, how many of the ideal
+workflow's steps their tickets passed, among the steps the data can show.
+
+A provider for :func:`~supportkpi.report.content.build_content`'s ``extras``: the per-ticket
+steps come from :func:`supportkpi.signals.workflow_adherence` (read up to the report's
+``until``, or the end of the data), the figures from
+:func:`supportkpi.signals.workflow_summary`. A step the data cannot show is ``unknown``: it
+is never counted as passed, and a step nothing is known about is shown as unknown.
+
+The per-ticket table is built once per ``until`` and kept (materialized in the backend);
+filters narrow it before the summary: the period on the ticket's creation, channel, type
+and priority through the ticket's own attributes, team and agent directly.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import ibis.expr.types as ir
+import pandas as pd
+
+from supportkpi.kpis._time import as_instant, as_of_literal
+from supportkpi.kpis.compute import inputs_of
+from supportkpi.report.content import Filters
+
+__all__ = ["WorkflowSection", "WorkflowView", "workflow_extra"]
+
+
+@dataclass(frozen=True)
+class WorkflowView:
+    """``workflow_summary`` per team and per agent (its columns, in its order)."""
+
+    teams: pd.DataFrame
+    agents: pd.DataFrame
+    steps: tuple[str, ...]
+
+
+def _with_ticket_dims(per_ticket: ir.Table, source: Any) -> ir.Table:
+    tickets = inputs_of(source).tickets
+    dims = tickets.select(
+        wf_ticket=tickets.ticket_id,
+        channel=tickets.channel,
+        type=tickets.type,
+        priority=tickets.priority,
+    )
+    joined = per_ticket.left_join(dims, per_ticket.ticket_id == dims.wf_ticket)
+    return joined.drop("wf_ticket")
+
+
+class WorkflowSection:
+    """The provider (``extras={"workflow": WorkflowSection()}``), keeping the per-ticket
+    steps per ``until`` for the dashboard's filter changes."""
+
+    def __init__(self, keep: int = 2) -> None:
+        self.keep = keep
+        self._lock = threading.RLock()
+        self._cache: dict[Hashable, ir.Table] = {}
+
+    def _per_ticket(self, source: Any, filters: Filters, config: Any) -> ir.Table:
+        from supportkpi.signals import workflow_adherence
+
+        key = filters.until
+        with self._lock:
+            found = self._cache.get(key)
+            if found is None:
+                table = workflow_adherence(source, config=config, until=filters.until)
+                table = _with_ticket_dims(table, source)
+                try:
+                    found = table.cache()
+                except Exception:  # a backend without caching: recompute instead
+                    found = table
+                if len(self._cache) >= self.keep:
+                    old = self._cache.pop(next(iter(self._cache)))
+                    release = getattr(old, "release", None)
+                    if callable(release):
+                        release()
+                self._cache[key] = found
+            return found
+
+    def __call__(
+        self,
+        source: Any,
+        *,
+        filters: Filters,
+        config: Any = None,
+        as_of: datetime | None = None,
+    ) -> WorkflowView:
+        from supportkpi.signals import STEPS, workflow_summary
+
+        t = self._per_ticket(source, filters, config)
+        for dim, value in filters.dims().items():
+            t = t.filter(t[dim] == value)
+        if filters.since is not None:
+            t = t.filter(t.created_at >= as_of_literal(as_instant(filters.since)))
+        if filters.until is not None:
+            end = as_instant(filters.until) + timedelta(days=1)
+            t = t.filter(t.created_at < as_of_literal(end))
+        teams = workflow_summary(t, by="team").to_pandas()
+        agents = workflow_summary(t, by="agent_id").to_pandas()
+        return WorkflowView(teams=teams, agents=agents, steps=tuple(STEPS))
+
+
+def workflow_extra(
+    source: Any, *, filters: Filters, config: Any = None, as_of: datetime | None = None
+) -> WorkflowView:
+    """A one-off provider (the CLI's)."""
+    section = WorkflowSection()
+    return section(source, filters=filters, config=config, as_of=as_of)
