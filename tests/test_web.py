@@ -155,7 +155,7 @@ def test_api_docs_are_served_offline(app: Any) -> None:
     assert bundle.status_code == 200 and len(bundle.content) > 500_000
     assert get(app, "/static/swagger/index.html").status_code == 404
     paths = get(app, "/openapi.json").json()["paths"]
-    assert {"/api/meta", "/api/kpis", "/api/tickets", "/api/summary"} <= set(paths)
+    assert {"/api/meta", "/api/kpis", "/api/tickets", "/api/contacts", "/api/summary"} <= set(paths)
 
 
 def test_docs_read_an_openapi_30_copy_of_the_description(app: Any) -> None:
@@ -167,3 +167,56 @@ def test_docs_read_an_openapi_30_copy_of_the_description(app: Any) -> None:
     schema = params["channel"]["schema"]
     assert (schema["type"], schema["nullable"]) == ("string", True)
     assert "anyOf" not in str(legacy["paths"]["/api/tickets"])
+
+
+def _sla_rows(text: str) -> list[tuple[str, str, int]]:
+    return [
+        (priority, target, int(met))
+        for priority, target, met in re.findall(
+            r'data-priority="([^"]*)" data-target="([^"]+)" data-met="(\d+)"', text
+        )
+    ]
+
+
+def test_dashboard_has_the_sla_workflow_and_targets_sections(app: Any) -> None:
+    from supportkpi.kpis.sla_report import sla_summary
+
+    text = get(app, "/").text
+    for section in ("sla", "workflow", "targets"):
+        assert f'<section id="{section}">' in text and f'href="#{section}"' in text
+    narrowed = get(app, "/?priority=high&channel=email").text
+    with open_store(sim_store(), read_only=True) as store:
+        frame = sla_summary(store, None, by=("priority", "channel"), as_of=AS_OF)
+    high = frame[(frame.priority == "high") & (frame.channel == "email")]
+    expected = [("high", t, int(m)) for t, m in zip(high.target, high.met, strict=True)]
+    assert _sla_rows(narrowed) == expected
+    everything = {(p, t): m for p, t, m in _sla_rows(text)}
+    assert all(m < everything[("high", t)] for _, t, m in _sla_rows(narrowed))
+    teams = re.findall(r'<table class="workflow" data-dim="team">(.*?)</table>', narrowed, re.S)
+    assert teams and 'data-key="tier1-a"' in teams[0]
+
+
+def test_drill_down_from_a_phone_figure_to_its_contacts(app: Any) -> None:
+    with open_store(sim_store(), read_only=True) as store:
+        frame = compute(
+            store, kpis=["wait_time", "contacts_abandoned"], by=["channel"],
+            basis="calendar", as_of=AS_OF,
+        )  # fmt: skip
+    wait = frame[(frame.kpi == "wait_time") & (frame.stat == "median")]
+    n = dict(zip(wait.channel, wait.n, strict=True))
+    body = get(app, "/api/contacts?kpi=wait_time&channel=phone&limit=3").json()
+    assert body["total"] == int(n["phone"]) > 0
+    assert [c["channel"] for c in body["contacts"]] == ["phone"] * 3
+    assert all(c["wait_s"] is not None for c in body["contacts"])
+    abandoned = frame[(frame.kpi == "contacts_abandoned") & (frame.channel == "chat")]
+    chat = get(app, "/api/contacts?kpi=contacts_abandoned&channel=chat&limit=1").json()
+    assert chat["total"] == int(abandoned.value.iloc[0])
+    page = get(app, "/").text
+    links = re.findall(r'href="(/contacts\?[^"]+)"', page)
+    assert any("kpi=wait_time" in link and "channel=phone" in link for link in links)
+    shown = get(app, links[0].replace("&amp;", "&"))
+    assert shown.status_code == 200 and 'id="contact-count"' in shown.text
+    refused = get(app, "/api/contacts?kpi=wait_time&priority=high")
+    assert refused.status_code == 400 and "no ticket priority" in refused.json()["error"]
+    wrong = get(app, "/api/contacts?kpi=first_response")
+    assert wrong.status_code == 400 and "no contacts behind it" in wrong.json()["error"]

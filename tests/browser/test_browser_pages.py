@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from supportkpi.report.html import write_html
-from tests.browser.conftest import console_errors, screenshot
+from tests.browser.conftest import ARTIFACTS, console_errors, screenshot
 from tests.test_report_fixtures import content
 
 WAIT = 180
@@ -94,4 +94,45 @@ def test_api_docs_render_without_network(browser: Any, live_server: str) -> None
     browser.get(live_server + "/docs")
     _wait(browser, lambda d: len(d.find_elements("css selector", ".opblock")) >= 4)
     screenshot(browser, "api-docs")
+    assert console_errors(browser) == []
+
+
+def _sla_met(browser: Any) -> dict[tuple[str, str], int]:
+    rows = browser.find_elements("css selector", "table.sla-summary tbody tr")
+    return {
+        (r.get_attribute("data-priority"), r.get_attribute("data-target")): int(
+            r.get_attribute("data-met")
+        )
+        for r in rows
+    }
+
+
+def test_dashboard_sla_workflow_and_targets_follow_the_filters(
+    browser: Any, live_server: str
+) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    console_errors(browser)
+    browser.get(live_server + "/")
+    for section in ("sla", "workflow", "targets"):
+        assert browser.find_element("css selector", f"section#{section} h2").is_displayed()
+    everything = _sla_met(browser)
+    assert {p for p, _ in everything} == {"high", "low", "normal", "urgent"}
+    teams = browser.find_elements("css selector", 'table.workflow[data-dim="team"] tbody tr')
+    assert [t.get_attribute("data-key") for t in teams] == ["tier1-a", "tier1-b", "tier2"]
+    tier1a_all = int(teams[0].get_attribute("data-tickets"))
+    browser.find_element("css selector", "section#sla").screenshot(
+        str(ARTIFACTS / "dashboard-sla.png")
+    )
+    Select(browser.find_element("css selector", 'select[name="channel"]')).select_by_value("email")
+    _wait(browser, lambda d: "channel=email" in d.current_url)
+    _wait(browser, lambda d: d.execute_script("return document.readyState") == "complete")
+    email = _sla_met(browser)
+    assert set(email) <= set(everything) and email
+    assert all(0 < met < everything[key] for key, met in email.items() if met)
+    cell = browser.find_element(
+        "css selector", 'table.workflow[data-dim="team"] tbody tr[data-key="tier1-a"]'
+    )
+    assert 0 < int(cell.get_attribute("data-tickets")) < tier1a_all
+    screenshot(browser, "dashboard-sections-email")
     assert console_errors(browser) == []

@@ -96,6 +96,7 @@ class SlaSection:
         self.limit = limit
         self.keep = keep
         self._lock = threading.RLock()
+        self._source: Any = None
         self._cache: dict[Hashable, tuple[pd.DataFrame, pd.DataFrame]] = {}
 
     def _engine(
@@ -103,6 +104,9 @@ class SlaSection:
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
         key = (filters.since, filters.until, as_of)
         with self._lock:
+            if source is not self._source:  # what is kept belongs to one source
+                self._cache.clear()
+                self._source = source
             found = self._cache.get(key)
             if found is None:
                 since, until = filters.since, filters.until

@@ -89,6 +89,7 @@ class TargetsSection:
     def __init__(self, keep: int = 4) -> None:
         self.keep = keep
         self._lock = threading.RLock()
+        self._source: Any = None
         self._cache: dict[Hashable, list[Proposal]] = {}
 
     def __call__(
@@ -103,6 +104,9 @@ class TargetsSection:
 
         key = (filters.since, filters.until)
         with self._lock:
+            if source is not self._source:  # what is kept belongs to one source
+                self._cache.clear()
+                self._source = source
             found = self._cache.get(key)
             if found is None:
                 signals = detect(

@@ -14,6 +14,7 @@ and priority through the ticket's own attributes, team and agent directly.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -55,9 +56,11 @@ class WorkflowSection:
     """The provider (``extras={"workflow": WorkflowSection()}``), keeping the per-ticket
     steps per ``until`` for the dashboard's filter changes."""
 
-    def __init__(self, keep: int = 2) -> None:
+    def __init__(self, keep: int = 2, *, materialize: bool = True) -> None:
         self.keep = keep
+        self.materialize = materialize
         self._lock = threading.RLock()
+        self._source: Any = None
         self._cache: dict[Hashable, ir.Table] = {}
 
     def _per_ticket(self, source: Any, filters: Filters, config: Any) -> ir.Table:
@@ -65,14 +68,17 @@ class WorkflowSection:
 
         key = filters.until
         with self._lock:
+            if source is not self._source:  # what is kept belongs to one source
+                self._cache.clear()
+                self._source = source
             found = self._cache.get(key)
             if found is None:
                 table = workflow_adherence(source, config=config, until=filters.until)
-                table = _with_ticket_dims(table, source)
-                try:
-                    found = table.cache()
-                except Exception:  # a backend without caching: recompute instead
-                    found = table
+                found = _with_ticket_dims(table, source)
+                if self.materialize:
+                    # a backend without caching recomputes instead
+                    with contextlib.suppress(Exception):
+                        found = found.cache()
                 if len(self._cache) >= self.keep:
                     old = self._cache.pop(next(iter(self._cache)))
                     release = getattr(old, "release", None)
@@ -108,5 +114,5 @@ def workflow_extra(
     source: Any, *, filters: Filters, config: Any = None, as_of: datetime | None = None
 ) -> WorkflowView:
     """A one-off provider (the CLI's)."""
-    section = WorkflowSection()
+    section = WorkflowSection(materialize=False)
     return section(source, filters=filters, config=config, as_of=as_of)
