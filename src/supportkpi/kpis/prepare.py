@@ -133,8 +133,8 @@ def prepare(inputs: Inputs, as_of: datetime) -> Prepared:
 def ticket_dims(prep: Prepared) -> ir.Table:
     """The dimensions of each ticket (keyed ``d_ticket``), priority after its changes."""
     t = prep.tickets
-    e = prep.events
-    prio = e.filter((e.kind == "priority") & e.priority.notnull() & e.own)
+    e = events_of(prep, lambda r: (r.kind == "priority") & r.priority.notnull())
+    prio = e.filter(e.own)
     last = prio.group_by(p_ticket=prio.ticket_id).agg(last_priority=prio.priority.argmax(prio.at))
     j = t.left_join(last, t.ticket_id == last.p_ticket)
     return j.select(

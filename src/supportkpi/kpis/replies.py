@@ -25,7 +25,7 @@ import ibis.expr.types as ir
 from supportkpi.kpis._time import as_instant, now_utc, seconds_between
 from supportkpi.kpis.business import add_reply_business_columns
 from supportkpi.kpis.inputs import Inputs
-from supportkpi.kpis.prepare import Prepared, prepare, ticket_dims
+from supportkpi.kpis.prepare import Prepared, events_of, prepare, ticket_dims
 from supportkpi.kpis.status import SOLVED_STATUSES, intervals_of, solve_periods
 
 __all__ = ["REPLY_COLUMNS", "reply_metrics"]
@@ -70,15 +70,14 @@ def reply_metrics(
 
 
 def _stream(prep: Prepared) -> ir.Table:
-    e = prep.events
     t = prep.tickets
-    customer = e.filter(e.is_public & (e.actor_role == "customer"))
+    customer = events_of(prep, lambda r: r.is_public & (r.actor_role == "customer"))
     firsts = customer.group_by(c_ticket=customer.ticket_id).agg(first_cust=customer.at.min())
     starts = t.left_join(firsts, t.ticket_id == firsts.c_ticket).select(
         s_ticket=t.ticket_id,
         start=ibis.ifelse(t.created_by == "agent", firsts.first_cust, t.created_at),
     )
-    agent = e.filter(e.is_public & (e.actor_role == "agent"))
+    agent = events_of(prep, lambda r: r.is_public & (r.actor_role == "agent"))
     agent = agent.inner_join(
         starts, (agent.ticket_id == starts.s_ticket) & (agent.at >= starts.start)
     )

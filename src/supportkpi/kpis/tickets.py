@@ -261,16 +261,20 @@ def _solve_summary(periods: ir.Table, win: Windows) -> ir.Table:
     )
 
 
-def _dialogue(prep: Prepared, base: ir.Table) -> ir.Table:
+def _dialogue(prep: Prepared, first_replies: ir.Table, solves: ir.Table) -> ir.Table:
     """Customer public messages after the first reply and before the first solve."""
     e = events_of(prep, lambda r: r.is_public & (r.actor_role == "customer"))
     msgs = e.select(m_ticket=e.ticket_id, m_at=e.at)
-    b = base.select(d_ticket=base.ticket_id, fr=base.first_reply_at, fs=base.first_solved_at)
+    fr, so = first_replies, solves
+    b = fr.inner_join(so, fr.f_ticket == so.k_ticket).select(
+        d_ticket=fr.f_ticket, fr=fr.first_reply_at, fs=so.k_first
+    )
+    b = b.filter(b.fs.notnull())
     j = b.inner_join(msgs, (b.d_ticket == msgs.m_ticket) & (msgs.m_at > b.fr) & (msgs.m_at < b.fs))
     return j.group_by("d_ticket").agg(dialogue_messages=j.count())
 
 
-def _follow_ups(tickets: ir.Table, base: ir.Table) -> ir.Table:
+def _follow_ups(tickets: ir.Table, solves: ir.Table) -> ir.Table:
     """The first later demand ticket of the same customer and type after the last solve."""
     cand = tickets.filter(tickets.created_by != "agent").select(
         f_id=tickets.ticket_id,
@@ -278,11 +282,12 @@ def _follow_ups(tickets: ir.Table, base: ir.Table) -> ir.Table:
         f_type=tickets.type,
         f_created=tickets.created_at,
     )
-    b = base.filter(base.last_solved_at.notnull()).select(
-        u_ticket=base.ticket_id,
-        u_customer=base.customer_id,
-        u_type=base.type,
-        u_solved=base.last_solved_at,
+    so = solves.filter(solves.k_last.notnull())
+    b = tickets.inner_join(so, tickets.ticket_id == so.k_ticket).select(
+        u_ticket=tickets.ticket_id,
+        u_customer=tickets.customer_id,
+        u_type=tickets.type,
+        u_solved=so.k_last,
     )
     j = b.inner_join(
         cand,
@@ -400,8 +405,8 @@ def _metrics(
     as_of = prep.as_of
     fields, parts = _plan(columns)
     base = t
-    if fields:
-        ev = _event_summary(prep, fields)
+    ev = _event_summary(prep, fields) if fields else None
+    if ev is not None:
         base = base.left_join(ev, base.ticket_id == ev.s_ticket).drop("s_ticket")
     if "first_customer_msg_at" in fields:
         base = base.mutate(
@@ -409,9 +414,19 @@ def _metrics(
                 base.created_by == "agent", base.first_customer_msg_at, base.created_at
             )
         )
+    # Each piece below is keyed by ticket and reads the narrow pieces it needs (never the
+    # growing base), so no piece is computed twice.
+    fr = solves = None
     if "replies" in parts:
-        starts = base.select(c_ticket=base.ticket_id, clock_start_at=base.clock_start_at)
-        fr = _first_replies(prep, starts)
+        assert ev is not None
+        firsts = ev.select("s_ticket", "first_customer_msg_at")
+        starts = t.left_join(firsts, t.ticket_id == firsts.s_ticket).select(
+            c_ticket=t.ticket_id,
+            clock_start_at=ibis.ifelse(
+                t.created_by == "agent", firsts.first_customer_msg_at, t.created_at
+            ),
+        )
+        fr = _first_replies(prep, starts.view())
         base = base.left_join(fr, base.ticket_id == fr.f_ticket).drop("f_ticket")
     if "reopens" in parts:
         # Reopens need the solve periods themselves (and the messages during them).
@@ -421,14 +436,23 @@ def _metrics(
             base = base.left_join(st, base.ticket_id == st.i_ticket).drop("i_ticket")
         so = _solve_summary(solve_periods(prep, iv), win)
         base = base.left_join(so, base.ticket_id == so.p_ticket).drop("p_ticket")
+        solves = so.select(
+            k_ticket=so.p_ticket, k_first=so.first_solved_at, k_last=so.last_solved_at
+        )
     elif parts & {"status", "solves"}:
         tl = _timeline_summary(prep, status="status" in parts, solves="solves" in parts)
         base = base.left_join(tl, base.ticket_id == tl.i_ticket).drop("i_ticket")
+        if "solves" in parts:
+            solves = tl.select(
+                k_ticket=tl.i_ticket, k_first=tl.first_solved_at, k_last=tl.last_solved_at
+            )
     if "dialogue" in parts:
-        dl = _dialogue(prep, base)
+        assert fr is not None and solves is not None
+        dl = _dialogue(prep, fr, solves)
         base = base.left_join(dl, base.ticket_id == dl.d_ticket).drop("d_ticket")
     if "follow_ups" in parts:
-        fu = _follow_ups(t, base)
+        assert solves is not None
+        fu = _follow_ups(t, solves)
         base = base.left_join(fu, base.ticket_id == fu.u_ticket).drop("u_ticket")
     if "reassignments" in parts:
         ra = _reassignments(prep, agents)
