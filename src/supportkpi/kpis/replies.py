@@ -26,7 +26,7 @@ from supportkpi.kpis._time import as_instant, now_utc, seconds_between
 from supportkpi.kpis.business import add_reply_business_columns
 from supportkpi.kpis.inputs import Inputs
 from supportkpi.kpis.prepare import Prepared, events_of, prepare, ticket_dims
-from supportkpi.kpis.status import SOLVED_STATUSES, intervals_of, solve_periods
+from supportkpi.kpis.status import SOLVED_STATUSES, intervals_of, solve_starts
 
 __all__ = ["REPLY_COLUMNS", "reply_metrics"]
 
@@ -84,7 +84,7 @@ def _stream(prep: Prepared) -> ir.Table:
     replies = agent.select(ticket_id=agent.ticket_id, at=agent.at, role=ibis.literal("agent"))
 
     iv = intervals_of(prep)
-    solves = solve_periods(prep, iv)
+    solves = solve_starts(iv)
     solves = solves.select(
         ticket_id=solves.ticket_id, at=solves.solved_at, role=ibis.literal("solve")
     )
