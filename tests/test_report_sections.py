@@ -228,7 +228,7 @@ def test_targets_section_shows_current_and_proposed(lang: str) -> None:
     fmt = Formatter(lang)
     assert 'data-team="tier1-a" data-current="259200.0" data-proposed="172800.0"' in section
     assert fmt.duration(259200) in section and fmt.duration(172800) in section
-    assert ">4 <" in section and "p80" in section
+    assert '<td class="num">4<div' in section and "p80" in section
     assert tr(lang, "trend.shrinking") in section
     assert tr(lang, "targets.since_week", day=fmt.date(date(2026, 1, 12))) in section
 

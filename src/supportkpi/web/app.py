@@ -14,7 +14,7 @@ import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -53,6 +53,8 @@ Since = Annotated[str | None, Query(description="From this date (YYYY-MM-DD), in
 Until = Annotated[str | None, Query(description="Up to this date (YYYY-MM-DD), inclusive.")]
 Dim = Annotated[str | None, Query(description="Only this value (exact match).")]
 _CACHE_SIZE = 16
+_NOW_STEP = timedelta(minutes=10)
+"""Without a fixed ``as_of``, the dashboard reads the data as of now, in steps of this."""
 
 
 def _swagger_dir() -> Path | None:
@@ -131,7 +133,7 @@ class _State:
         self.lang = lang
         self.as_of = as_instant(as_of) if as_of is not None else None
         self.lock = threading.RLock()
-        self.cache: OrderedDict[Filters, ReportContent] = OrderedDict()
+        self.cache: OrderedDict[tuple[Filters, datetime], ReportContent] = OrderedDict()
         self._options: dict[str, list[str]] | None = None
         # Built once per (store, config, as_of) and reused by every filter: the metrics
         # tables, the SLA figures, the per-ticket workflow steps, the proposed targets.
@@ -143,13 +145,19 @@ class _State:
         }
 
     def instant(self) -> datetime:
-        return self.as_of or now_utc()
+        """``as_of``, else now floored to :data:`_NOW_STEP`: what is built for one
+        instant (metrics tables, SLA figures, ...) serves every request until the next."""
+        if self.as_of is not None:
+            return self.as_of
+        now = now_utc()
+        return now - (now - now.replace(minute=0, second=0, microsecond=0)) % _NOW_STEP
 
     def content(self, filters: Filters) -> ReportContent:
         with self.lock:
-            found = self.cache.get(filters)
+            key = (filters, self.instant())
+            found = self.cache.get(key)
             if found is not None:
-                self.cache.move_to_end(filters)
+                self.cache.move_to_end(key)
                 return found
             built = build_content(
                 self.store,
@@ -159,7 +167,7 @@ class _State:
                 extras=self.extras,
                 metrics=self.metrics,
             )
-            self.cache[filters] = built
+            self.cache[key] = built
             while len(self.cache) > _CACHE_SIZE:
                 self.cache.popitem(last=False)
             return built
