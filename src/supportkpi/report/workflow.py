@@ -14,7 +14,6 @@ and priority through the ticket's own attributes, team and agent directly.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -52,19 +51,25 @@ def _with_ticket_dims(per_ticket: ir.Table, source: Any) -> ir.Table:
     return joined.drop("wf_ticket")
 
 
+def _release(table: ir.Table) -> None:
+    release = getattr(table, "release", None)
+    if callable(release):
+        release()
+
+
 class WorkflowSection:
     """The provider (``extras={"workflow": WorkflowSection()}``), keeping the per-ticket
     steps per ``until`` for the dashboard's filter changes."""
 
-    def __init__(self, keep: int = 2, *, materialize: bool = True) -> None:
+    def __init__(self, keep: int = 2) -> None:
         self.keep = keep
-        self.materialize = materialize
         self._lock = threading.RLock()
         self._source: Any = None
         self._cache: dict[Hashable, ir.Table] = {}
 
     def _per_ticket(self, source: Any, filters: Filters, config: Any) -> ir.Table:
         from supportkpi.signals import workflow_adherence
+        from supportkpi.signals.context import make_context
 
         key = filters.until
         with self._lock:
@@ -73,19 +78,27 @@ class WorkflowSection:
                 self._source = source
             found = self._cache.get(key)
             if found is None:
-                table = workflow_adherence(source, config=config, until=filters.until)
+                # Our own context, so that its materialized metrics are freed once the
+                # steps are materialized (a backend without caching keeps the expression).
+                ctx = make_context(source, since=None, until=key, config=config, settings=None)
+                table = workflow_adherence(source, config=config, until=key, context=ctx)
                 found = _with_ticket_dims(table, source)
-                if self.materialize:
-                    # a backend without caching recomputes instead
-                    with contextlib.suppress(Exception):
-                        found = found.cache()
+                try:
+                    found = found.cache()
+                    ctx.release()
+                except Exception:  # pragma: no cover - a backend without caching
+                    pass
                 if len(self._cache) >= self.keep:
-                    old = self._cache.pop(next(iter(self._cache)))
-                    release = getattr(old, "release", None)
-                    if callable(release):
-                        release()
+                    _release(self._cache.pop(next(iter(self._cache))))
                 self._cache[key] = found
             return found
+
+    def release(self) -> None:
+        """Free the kept per-ticket tables (before their connection closes)."""
+        with self._lock:
+            for table in self._cache.values():
+                _release(table)
+            self._cache.clear()
 
     def __call__(
         self,
@@ -114,5 +127,8 @@ def workflow_extra(
     source: Any, *, filters: Filters, config: Any = None, as_of: datetime | None = None
 ) -> WorkflowView:
     """A one-off provider (the CLI's)."""
-    section = WorkflowSection(materialize=False)
-    return section(source, filters=filters, config=config, as_of=as_of)
+    section = WorkflowSection()
+    try:
+        return section(source, filters=filters, config=config, as_of=as_of)
+    finally:
+        section.release()
