@@ -26,19 +26,24 @@ from supportkpi.report.targets import Proposal, proposal_of
 from supportkpi.report.terminal import print_summary
 from supportkpi.report.workflow import WorkflowSection, WorkflowView
 from supportkpi.signals import Signal, workflow_adherence, workflow_summary
+from supportkpi.signals.context import make_context
 from supportkpi.store import open_store
 from tests.test_report_fixtures import AS_OF, NO_FILTERS, sim_store
 
 
 @cache
 def sections(filters: Filters = NO_FILTERS) -> ReportContent:
+    workflow = WorkflowSection()
     with open_store(sim_store(), read_only=True) as store:
-        return build_content(
-            store,
-            filters=filters,
-            as_of=AS_OF,
-            extras={"sla": SlaSection(), "workflow": WorkflowSection()},
-        )
+        try:
+            return build_content(
+                store,
+                filters=filters,
+                as_of=AS_OF,
+                extras={"sla": SlaSection(), "workflow": workflow},
+            )
+        finally:
+            workflow.release()  # its kept table belongs to this connection
 
 
 def _section(html: str, name: str) -> str:
@@ -128,10 +133,19 @@ def test_terminal_summary_has_sla_per_priority_within_100_columns() -> None:
 # --- Workflow adherence ------------------------------------------------------------------
 
 
-def _workflow_expected(by: str) -> pd.DataFrame:
+def _workflow_expected(by: str, channel: str | None = None) -> pd.DataFrame:
+    """``workflow_summary`` over ``workflow_adherence`` (of one channel's tickets)."""
     with open_store(sim_store(), read_only=True) as store:
-        per_ticket = workflow_adherence(store)
-        return workflow_summary(per_ticket, by=by).to_pandas()
+        ctx = make_context(store, since=None, until=None, config=None, settings=None)
+        try:
+            per_ticket = workflow_adherence(store, context=ctx)
+            if channel is not None:
+                tickets = store.con.table("tickets").select("ticket_id", "channel")
+                per_ticket = per_ticket.inner_join(tickets, "ticket_id")
+                per_ticket = per_ticket.filter(per_ticket.channel == channel).drop("channel")
+            return workflow_summary(per_ticket, by=by).to_pandas()
+        finally:
+            ctx.release()
 
 
 def test_workflow_is_the_engines_per_team_and_agent() -> None:
@@ -143,13 +157,7 @@ def test_workflow_is_the_engines_per_team_and_agent() -> None:
 
 def test_workflow_filter_narrows_the_tickets() -> None:
     view: WorkflowView = sections(Filters(channel="email")).extras["workflow"]
-    with open_store(sim_store(), read_only=True) as store:
-        per_ticket = workflow_adherence(store)
-        tickets = store.con.table("tickets").select("ticket_id", "channel")
-        email = per_ticket.inner_join(tickets, "ticket_id")
-        email = email.filter(email.channel == "email").drop("channel")
-        expected = workflow_summary(email, by="team").to_pandas()
-    pd.testing.assert_frame_equal(view.teams, expected)
+    pd.testing.assert_frame_equal(view.teams, _workflow_expected("team", channel="email"))
     assert view.teams["tickets"].sum() < sections().extras["workflow"].teams["tickets"].sum()
 
 
