@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from supportkpi.kpis._time import as_instant, as_of_literal
@@ -31,7 +32,6 @@ from supportkpi.kpis.compute import (
     _finish,
     _has_work_logs,
     _select_kpis,
-    _tidy,
     _unavailable,
     _with_tags,
     inputs_of,
@@ -48,6 +48,28 @@ from supportkpi.kpis.tickets import ticket_metrics
 __all__ = ["MetricsCache"]
 
 Basis = Literal["calendar", "business", "both"]
+
+
+def _tidy_wide(wide: pd.DataFrame, by: Sequence[str], cols: Sequence[Any]) -> pd.DataFrame:
+    """The wide aggregate in the engine's tidy form, the rows in the same order as
+    ``compute`` gives them (statistic by statistic, each over every group), built with a
+    few whole-column operations instead of a frame per statistic (the dashboard builds
+    hundreds of statistics per filter change)."""
+    columns = ["period_start", *by, "kpi", "basis", "stat", "value", "n", "note"]
+    if not cols:
+        return pd.DataFrame(columns=columns)
+    rows = len(wide)
+    out = wide[["period_start", *by]].iloc[np.tile(np.arange(rows), len(cols))]
+    out = out.reset_index(drop=True)
+    out["kpi"] = np.repeat([sc.kpi for sc in cols], rows)
+    out["basis"] = np.repeat([sc.basis for sc in cols], rows)
+    out["stat"] = np.repeat([sc.stat for sc in cols], rows)
+    values = [pd.to_numeric(wide[sc.name], errors="coerce").astype("float64") for sc in cols]
+    out["value"] = np.concatenate([v.to_numpy() for v in values]) if rows else []
+    counts = [pd.to_numeric(wide[f"{sc.kpi}__n"], errors="coerce").astype("Int64") for sc in cols]
+    out["n"] = pd.concat(counts, ignore_index=True).astype("Int64")
+    out["note"] = ""
+    return pd.DataFrame(out[columns])
 
 
 _FINE: tuple[str, ...] = ("channel", "type", "priority", "team", "agent_id")
@@ -219,7 +241,7 @@ class MetricsCache:
                     table = table.filter(table[time_column] < as_of_literal(upper))
                 wide = aggregate_wide(table, members, period=period, by=by, basis=basis)
                 columns = stat_columns(members, basis, table.columns)
-                frames.append(_tidy(wide.to_pandas(), members, by, columns))
+                frames.append(_tidy_wide(wide.to_pandas(), by, columns))
             if backlog_kpis and period is None and _summable(backlog_kpis, by):
                 frames.append(built.open_tickets(by))
             elif backlog_kpis:
