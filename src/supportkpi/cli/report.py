@@ -125,6 +125,7 @@ def _serve(
         config=policy,
         lang=default_language(policy, lang),
         as_of=parse_instant(as_of),
+        warm=True,
     )
     uvicorn.run(application, host=host, port=port, log_level="info")
 

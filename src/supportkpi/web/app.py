@@ -221,10 +221,17 @@ def create_app(
     config: Any | None = None,
     lang: str = "en",
     as_of: datetime | None = None,
+    warm: bool = False,
 ) -> FastAPI:
-    """The dashboard and API over ``store`` (a path, URL or open Store), read-only."""
+    """The dashboard and API over ``store`` (a path, URL or open Store), read-only.
+
+    ``warm``: start building the unfiltered dashboard (metrics tables, SLA figures,
+    workflow steps, proposed targets) right away in a background thread, so that the first
+    visitor does not wait for all of it."""
     check_language(lang)
     state = _State(store, config, lang, as_of)
+    if warm:
+        threading.Thread(target=state.content, args=(Filters(),), daemon=True).start()
     app = FastAPI(
         title="supportkpi",
         description="Support KPIs, the tickets behind them and their definitions.",
