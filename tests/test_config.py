@@ -80,6 +80,14 @@ def write(tmp_path: Path, text: str) -> Path:
          "sla.policies[0].match.priority[0]", "did you mean 'urgent'"),
         ('[benchmarks.email]\nsatisfactory = "1h"\ngood = "4h"\nexcellent = "1m"\n',
          "benchmarks.email", "excellent <= good <= satisfactory"),
+        ('[signals.volume]\nmax_ratio = 1.5\n', "signals.volume.max_ratio", "less than 1"),
+        ('[signals.gaming]\nsplit_window_s = "soon"\n', "signals.gaming.split_window_s",
+         "'soon' is not a duration"),
+        ('[signals.escalaton]\n', "signals.escalaton", "did you mean 'escalation'"),
+        ('[signals.ratchet]\nperiods = 2.5\n', "signals.ratchet.periods", "whole number"),
+        ('[signals]\ntimezone = "Mars/Base"\n', "signals.timezone", "unknown time zone"),
+        ('[signals.quality]\nmedium_at = 4\nhigh_at = 3\n', "signals.quality",
+         "high_at must be >= medium_at"),
     ],
 )  # fmt: skip
 def test_errors_name_file_and_key(tmp_path: Path, toml: str, key: str, message: str) -> None:
@@ -262,7 +270,23 @@ def test_grades_at_the_boundaries() -> None:
 def test_every_config_key_is_documented() -> None:
     doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     models = [Config, ScheduleConfig, ScheduleFor, SlaPolicy, BenchmarkTiers,
-              *(type(getattr(default_config(), s)) for s in ("source", "kpi", "sla"))]  # fmt: skip
+              *(type(getattr(default_config(), s)) for s in ("source", "kpi", "sla", "signals")),
+              *(type(getattr(default_config().signals, s)) for s in
+                ("escalation", "volume", "gaming", "quality", "workflow", "ratchet"))]  # fmt: skip
     for model in models:
         for name in model.model_fields:
             assert f"`{name}`" in doc, f"{model.__name__}.{name} is not in docs/configuration.md"
+
+
+def test_signals_section_is_read_with_durations(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[signals]\ntimezone = "Europe/Berlin"\n[signals.gaming]\nsplit_window_s = "3h"\n'
+        '[signals.ratchet]\nteam_targets = { tier2 = "5d" }\n',
+    )
+    config = load_config(path)
+    assert config.signals.timezone == "Europe/Berlin"
+    assert config.signals.gaming.split_window_s == 10800.0
+    assert config.signals.ratchet.team_targets == {"tier2": 432000.0}
+    assert config.signals.volume.max_ratio == 0.35  # untouched keys keep their defaults
+    assert config.fingerprint() != default_config().fingerprint()

@@ -25,6 +25,8 @@ from pydantic import model_validator as _model_validator
 from supportkpi.errors import ConfigError, Location
 from supportkpi.model.schema import CHANNELS, PRIORITIES, STATUSES
 from supportkpi.policy.durations import parse_duration
+from supportkpi.signals import settings as _signals
+from supportkpi.signals.settings import SignalSettings
 
 __all__ = [
     "DEFAULT_CONFIG_FILE",
@@ -322,6 +324,7 @@ class Config(_Model):
     kpi: KpiSettings = Field(default_factory=KpiSettings)
     sla: SlaSettings = Field(default_factory=SlaSettings)
     benchmarks: dict[str, BenchmarkTiers] = Field(default_factory=_default_benchmarks)
+    signals: SignalSettings = Field(default_factory=SignalSettings)
 
     @field_validator("schedules")
     @classmethod
@@ -371,7 +374,9 @@ def _field_names() -> list[str]:
     names: set[str] = set()
     models: list[type[BaseModel]] = [
         Config, SourceSettings, ScheduleConfig, ScheduleFor, KpiSettings, SlaSettings,
-        SlaPolicy, SlaMatch, SlaTargets, BenchmarkTiers,
+        SlaPolicy, SlaMatch, SlaTargets, BenchmarkTiers, SignalSettings,
+        _signals.EscalationSettings, _signals.VolumeSettings, _signals.GamingSettings,
+        _signals.QualitySettings, _signals.WorkflowSettings, _signals.RatchetSettings,
     ]  # fmt: skip
     for model in models:
         names.update(model.model_fields)
@@ -402,6 +407,13 @@ _FIXES = {
     "float_type": "write a number",
     "greater_than": "use a larger number",
     "less_than": "use a smaller number",
+    "greater_than_equal": "use a larger number",
+    "less_than_equal": "use a smaller number",
+    "int_parsing": "write a whole number",
+    "int_type": "write a whole number",
+    "int_from_float": "write a whole number",
+    "bool_parsing": "write true or false",
+    "bool_type": "write true or false",
 }
 
 

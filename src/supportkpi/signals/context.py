@@ -23,7 +23,7 @@ from supportkpi.kpis.inputs import Inputs
 from supportkpi.kpis.tickets import ticket_metrics
 from supportkpi.signals.settings import SignalSettings
 
-__all__ = ["Context", "binom_sf", "hourly", "make_context", "poisson_cdf"]
+__all__ = ["Context", "binom_sf", "desk_zone", "hourly", "make_context", "poisson_cdf"]
 
 
 @dataclass
@@ -103,6 +103,17 @@ class Context:
         return days
 
 
+def desk_zone(config: Any | None) -> str:
+    """The desk's local time zone: the default schedule's, or the source's when the
+    schedule is left at UTC (UTC without a config)."""
+    schedules = getattr(config, "schedules", None) or {}
+    schedule = schedules.get("default") if isinstance(schedules, dict) else None
+    zone = getattr(schedule, "timezone", None)
+    if zone and zone != "UTC":
+        return str(zone)
+    return str(getattr(getattr(config, "source", None), "timezone", None) or "UTC")
+
+
 def _utc(ts: pd.Timestamp | datetime) -> datetime:
     out = pd.Timestamp(ts).tz_convert(UTC).to_pydatetime()
     assert isinstance(out, datetime)
@@ -147,7 +158,7 @@ def make_context(
     ends at the first full hour after the last recorded instant."""
     inputs = inputs_of(source)
     chosen = settings or SignalSettings()
-    zone = chosen.timezone or getattr(getattr(config, "source", None), "timezone", None) or "UTC"
+    zone = chosen.timezone or desk_zone(config)
     end = _as_instant(until)
     if until is not None and not isinstance(until, datetime):
         end = _as_instant(until + timedelta(days=1))

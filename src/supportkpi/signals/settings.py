@@ -2,12 +2,16 @@
 
 The defaults are the ones docs/signals.md measures on the simulator: each detector finds
 its injected incident within a day and raises at most about one false alarm per 90 days.
-Durations are seconds, like the rest of the configuration.
+Durations are held as seconds and, like the rest of the configuration, may be written as
+seconds or as text such as ``"2h"`` or ``"1d12h"``.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "EscalationSettings",
@@ -21,6 +25,16 @@ __all__ = [
 
 HOUR = 3600.0
 DAY = 86400.0
+
+
+def _seconds(value: object) -> float:
+    # imported here: the policy package imports this module for its ``[signals]`` section
+    from supportkpi.policy.durations import parse_duration
+
+    return parse_duration(value)
+
+
+Seconds = Annotated[float, BeforeValidator(_seconds)]
 
 
 class _Model(BaseModel):
@@ -89,14 +103,16 @@ class GamingSettings(_Confidence):
     """Ticket splitting, fast closes that come back, and parking in pending."""
 
     window_days: int = Field(default=7, ge=1, description="Trailing window per agent (days).")
-    split_window_s: float = Field(
+    split_window_s: Seconds = Field(
         default=2 * HOUR, gt=0, description="Agent-created ticket this soon after the customer's."
     )
     min_splits: int = Field(default=6, ge=1, description="Split-offs in the window at least.")
     split_ratio: float = Field(
         default=4.0, gt=1, description="Agent's split share vs the team's, at least."
     )
-    fast_solve_s: float = Field(default=HOUR, gt=0, description="A solve this soon after creation.")
+    fast_solve_s: Seconds = Field(
+        default=HOUR, gt=0, description="A solve this soon after creation."
+    )
     min_solves: int = Field(default=15, ge=1)
     min_fast_comebacks: int = Field(
         default=6, ge=1, description="Fast solves that came back, at least."
@@ -136,7 +152,7 @@ class QualitySettings(_Confidence):
 class WorkflowSettings(_Model):
     """The ideal-workflow steps that need a threshold."""
 
-    prioritize_within_s: float = Field(
+    prioritize_within_s: Seconds = Field(
         default=4 * HOUR, gt=0, description="A priority event this soon after creation passes."
     )
 
@@ -145,15 +161,22 @@ class RatchetSettings(_Confidence):
     """Propose a tighter resolution target once a team beats its own for N weeks."""
 
     percentile: float = Field(default=0.8, gt=0, lt=1)
-    target_s: float = Field(
+    target_s: Seconds = Field(
         default=3 * DAY, gt=0, description="Resolution target (full resolution)."
     )
-    team_targets: dict[str, float] = Field(
+    team_targets: dict[str, Seconds] = Field(
         default_factory=dict, description="Per-team targets in seconds (override target_s)."
     )
     periods: int = Field(default=4, ge=2, description="Consecutive weeks beating the target.")
     min_tickets: int = Field(default=20, ge=1, description="Solved tickets a week needs to count.")
-    round_to_s: float = Field(
+    min_improvement: float = Field(
+        default=0.1,
+        ge=0,
+        lt=1,
+        description="The streak's fitted weekly values must shrink by this share at least "
+        "(0: any team beating its target gets a proposal).",
+    )
+    round_to_s: Seconds = Field(
         default=0.5 * DAY, gt=0, description="Proposals are rounded up to a multiple of this."
     )
     medium_at: float = 1.1
@@ -162,7 +185,8 @@ class RatchetSettings(_Confidence):
 
 class SignalSettings(_Model):
     """All signal thresholds. ``timezone`` sets the local day and hour buckets; None uses
-    the config's source time zone (UTC without a config)."""
+    the default schedule's time zone, or the source's when the schedule is left at UTC
+    (UTC without a config)."""
 
     timezone: str | None = None
     max_evidence: int = Field(default=20, ge=1, description="Evidence ids kept per signal.")
@@ -172,3 +196,14 @@ class SignalSettings(_Model):
     quality: QualitySettings = Field(default_factory=QualitySettings)
     workflow: WorkflowSettings = Field(default_factory=WorkflowSettings)
     ratchet: RatchetSettings = Field(default_factory=RatchetSettings)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, name: str | None) -> str | None:
+        if name is None:
+            return None
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {name!r} (use an IANA name)") from None
+        return name

@@ -5,11 +5,11 @@ Every step is ``passed``, ``failed`` or ``unknown``; unknown is never counted as
 Score = passed / (passed + failed), null when no step is known.
 
 * ``first_response_in_time`` (step 1-2): the first public agent reply within the first
-  matching SLA policy's first-response target. Calendar-time policies compare directly.
-  For business-time policies a calendar response within the target passes (business time
-  never exceeds calendar time); a later one is unknown here, because deciding it needs the
-  business calendar. A ticket still waiting longer than a calendar target fails. No
-  policy or no target: unknown.
+  matching SLA policy's first-response target, timed as the SLA engine times it: business
+  seconds in the policy's schedule (else the ticket's) from the KPI engine's business
+  clock, or calendar seconds for calendar-time policies. A reply within the target passes;
+  a later reply, or a ticket still waiting past the target, fails; a ticket still waiting
+  within it is unknown. No policy or no target: unknown.
 * ``prioritized_in_time`` (step 3): a ``priority`` event within ``prioritize_within_s`` of
   creation passes; a first priority event later than that fails; no priority event passes
   when the ticket came with a priority and fails when it did not. Unknown for every
@@ -67,22 +67,45 @@ def _has(events: ir.Table, kind: str) -> bool:
     return bool(events.filter(events.kind == kind).count().execute() > 0)
 
 
-def _first_response_target(m: ir.Table, config: Any) -> tuple[ir.FloatingValue, ir.BooleanValue]:
-    """Per ticket: the first-response target (seconds, null when none) and whether the
-    matching policy counts calendar time."""
-    target: ir.FloatingValue = ibis.null("float64")
-    calendar: ir.BooleanValue = ibis.literal(False)
-    from supportkpi.policy.rules import policy_case
+def _by_policy(policy: ir.StringValue, values: dict[str, Any], type_: str) -> ir.Value:
+    """A per-row value chosen by the row's policy name (null for a policy not listed)."""
+    result: ir.Value = ibis.null(type_)
+    for name, value in values.items():
+        literal = ibis.null(type_) if value is None else ibis.literal(value, type=type_)
+        result = ibis.ifelse((policy == name).fill_null(False), literal, result)
+    return result
 
-    name = policy_case(m, config)
-    for policy in config.sla.policies:
-        value = policy.targets.first_response
-        if value is None:
-            continue
-        hit = (name == policy.name).fill_null(False)
-        target = ibis.ifelse(hit, ibis.literal(float(value)), target)
-        calendar = ibis.ifelse(hit, ibis.literal(policy.time == "calendar"), calendar)
-    return target, calendar
+
+def _first_response(j: ir.Table, ctx: Context, config: Any) -> ir.Table:
+    """``j`` with ``wf_fr``: the first-response step judged like the SLA engine does.
+
+    The clock runs from the ticket's clock start to its first public agent reply (or to
+    the analysis end while none came), in the first matching policy's basis: business
+    seconds of the policy's own schedule, else the ticket's schedule (the KPI engine's
+    business clock), or calendar seconds. Elapsed at most the target passes once the reply
+    came; more than the target fails, replied or still waiting; otherwise unknown."""
+    from supportkpi.kpis.business import clock_for
+    from supportkpi.policy import policy_case, schedule_case
+
+    policies = config.sla.policies
+    name = policy_case(j, config)
+    j = j.mutate(
+        wf_target=_by_policy(name, {p.name: p.targets.first_response for p in policies}, "float64"),
+        wf_basis=_by_policy(name, {p.name: p.time for p in policies}, "string"),
+        wf_schedule=ibis.coalesce(
+            _by_policy(name, {p.name: p.schedule for p in policies}, "string"),
+            schedule_case(j, config),
+        ),
+        wf_end=ibis.coalesce(j.first_reply_at, as_of_literal(ctx.until)),
+    )
+    clock = clock_for(config).over(ctx.inputs.tickets, ctx.until)
+    j = clock.annotate(j, start="clock_start_at", end="wf_end", out="wf_bh", schedule=j.wf_schedule)
+    calendar = seconds_between(j.clock_start_at, j.wf_end)
+    elapsed = ibis.greatest(ibis.ifelse(j.wf_basis == "business", j.wf_bh, calendar), 0.0)
+    known = j.clock_start_at.notnull() & j.wf_target.notnull() & elapsed.notnull()
+    over = known & (elapsed > j.wf_target)
+    step = _step(known & j.first_reply_at.notnull() & ~over, over)
+    return j.mutate(wf_fr=step).drop("wf_target", "wf_basis", "wf_schedule", "wf_end", "wf_bh")
 
 
 def _promises(ctx: Context) -> ir.Table:
@@ -149,13 +172,8 @@ def workflow_adherence(
     prom = _promises(ctx)
     j = m.left_join(per, m.ticket_id == per.ev_ticket).left_join(raw, m.ticket_id == raw.r_ticket)
     j = j.left_join(prom, j.ticket_id == prom.ticket_id).drop("ticket_id_right")
-    target, calendar = _first_response_target(j, cfg)
-    waited = j.waiting_so_far_s
-    fr = _step(
-        j.first_response_s.notnull() & (j.first_response_s <= target),
-        (calendar & (j.first_response_s > target))
-        | (calendar & waited.notnull() & (waited > target)),
-    )
+    j = _first_response(j, ctx, cfg)
+    fr = j.wf_fr
     if has_priority:
         lag = seconds_between(j.created_at, j.first_priority_at)
         within = ctx.settings.workflow.prioritize_within_s
