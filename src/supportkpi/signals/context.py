@@ -85,10 +85,11 @@ class Context:
         value = getattr(kpi, "aht_concern_ratio", None)
         return float(value) if value is not None else 0.5
 
-    def holidays(self, start: date, end: date) -> set[date]:
-        """Holidays of the config's default schedule (explicit dates and country)."""
+    def holidays(self, start: date, end: date, schedule_name: str = "default") -> set[date]:
+        """Public holidays and closed dates of a schedule of the config (explicit dates and
+        the ``holidays`` package's calendar of its country), between ``start`` and ``end``."""
         schedules = getattr(self.config, "schedules", None) or {}
-        schedule = schedules.get("default") if isinstance(schedules, dict) else None
+        schedule = schedules.get(schedule_name) if isinstance(schedules, dict) else None
         if schedule is None:
             return set()
         days: set[date] = {d for d in schedule.holidays if start <= d <= end}
@@ -101,6 +102,11 @@ class Context:
             )
             days |= {d for d in table if start <= d <= end}
         return days
+
+    def channel_schedule(self, channel: str) -> str:
+        """The schedule a channel follows (``[schedule_for.channel]``, else default)."""
+        chosen = getattr(getattr(self.config, "schedule_for", None), "channel", None) or {}
+        return str(chosen.get(channel, "default"))
 
 
 def desk_zone(config: Any | None) -> str:

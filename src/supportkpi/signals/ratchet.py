@@ -6,7 +6,9 @@ resolution time of the tickets whose final solve fell in the week (known when th
 ends); weeks starting within seven days of the first ticket are skipped (they only see
 tickets that were solved quickly). Weeks with fewer than ``min_tickets`` solves are
 skipped without breaking a streak.
-When ``periods`` judged weeks in a row are below the target, the proposal is the highest
+When ``periods`` judged weeks in a row are below the target and their least-squares
+line falls by at least ``min_improvement`` of the worst week (handling that shrinks, not
+a team that merely sits below a loose target), the proposal is the highest
 of those weekly values rounded up to ``round_to_s``; it is raised at the end of the last
 week of the streak when it is tighter than the target. The proposal then becomes the
 target the team is measured against, so a team that keeps improving gets the next step
@@ -73,6 +75,16 @@ def _slope(values: list[float]) -> float | None:
     return float(np.polyfit(x, y, 1)[0])
 
 
+def _shrink(values: list[float]) -> float:
+    """How much the least-squares line through ``values`` falls from the first to the last
+    week, as a share of the worst week (negative when it rises). A team whose weekly
+    values only wobble below the target has shown no improvement to ratchet on."""
+    slope = _slope(values)
+    if slope is None or max(values) <= 0:
+        return 0.0
+    return -slope * (len(values) - 1) / max(values)
+
+
 def _days(seconds: float) -> str:
     return f"{seconds / 86400:.1f}"
 
@@ -99,7 +111,7 @@ def detect_target_ratchets(ctx: Context) -> list[Signal]:
                 continue
             values = [float(str(r["value"])) for r in streak]
             proposal = math.ceil(max(values) / s.round_to_s) * s.round_to_s
-            if proposal >= target:
+            if proposal >= target or _shrink(values) < s.min_improvement:
                 streak = streak[1:]
                 continue
             detected_at: datetime = pd.Timestamp(str(row["end"])).to_pydatetime()

@@ -170,7 +170,7 @@ class RatchetSettings(_Confidence):
     periods: int = Field(default=4, ge=2, description="Consecutive weeks beating the target.")
     min_tickets: int = Field(default=20, ge=1, description="Solved tickets a week needs to count.")
     min_improvement: float = Field(
-        default=0.1,
+        default=0.05,
         ge=0,
         lt=1,
         description="The streak's fitted weekly values must shrink by this share at least "

@@ -7,9 +7,11 @@ tickets are not demand and are left out.
 Expected arrivals of a local hour = ``baseline_margin`` x the trimmed mean (lowest and
 highest dropped) of the same local hour on the last ``baseline_values`` comparable days
 within ``baseline_days``: weekdays are compared with weekdays, Saturdays with Saturdays,
-Sundays with Sundays; holidays of the config's default schedule are neither judged nor
-used. Hours expecting fewer than ``min_hour_baseline`` arrivals (nights, closed hours) are
-ignored. A drop is a run of consecutive judged hours (up to six) ending at an hour where
+Sundays with Sundays; public holidays and closed dates of the channel's schedule
+(``[schedule_for.channel]``, else the default schedule) are neither judged nor used, so a
+quiet Good Friday raises nothing. Hours expecting fewer than ``min_hour_baseline``
+arrivals (nights, closed hours) are ignored. A drop is a run of consecutive judged hours
+(up to six) ending at an hour where
 
 * the expected total is at least ``min_run_baseline``,
 * observed / expected is at most ``max_ratio``,
@@ -71,8 +73,13 @@ def _grid(ctx: Context, counts: pd.DataFrame) -> pd.DataFrame:
     grid["clock"] = local.dt.hour
     weekday = local.dt.day_of_week
     grid["kind"] = np.where(weekday < 5, 0, weekday)
-    holidays = ctx.holidays(grid["date"].min(), grid["date"].max())
-    grid["holiday"] = grid["date"].isin(holidays) if ctx.settings.volume.skip_holidays else False
+    grid["holiday"] = False
+    if ctx.settings.volume.skip_holidays:
+        first, last = grid["date"].min(), grid["date"].max()
+        for channel in grid["channel"].unique():
+            days = ctx.holidays(first, last, ctx.channel_schedule(str(channel)))
+            mine = grid["channel"] == channel
+            grid.loc[mine, "holiday"] = grid.loc[mine, "date"].isin(days)
     return grid
 
 
