@@ -8,7 +8,7 @@ from typing import Any
 import pyarrow as pa
 
 from supportkpi.model.schema import TICKETS
-from supportkpi.policy import Config, ScheduleConfig
+from supportkpi.policy import Config, ScheduleConfig, parse_config
 from supportkpi.signals import SignalSettings, detect
 from tests.backends import load_arrow
 
@@ -48,15 +48,24 @@ def test_good_friday_is_no_volume_drop(con: Any) -> None:
     quiet = detect(inputs, config=_config("DE"), until=UNTIL, kinds=["volume_drop"])
     assert quiet == []
     # Without the holiday calendar the same empty Friday is a drop: each hour expects
-    # 0.85 x 8 = 6.8 arrivals; one empty hour has P = e^-6.8 = 1.1e-3 (> 1e-5), two have
-    # e^-13.6 = 1.2e-6, so it is raised at the end of the 10:00 hour.
+    # 1.0 x 8 = 8 arrivals; one empty hour has P = e^-8 = 3.4e-4 (> 1e-5), two have
+    # e^-16 = 1.1e-7, so it is raised at the end of the 10:00 hour.
     loud = detect(inputs, config=_config(None), until=UNTIL, kinds=["volume_drop"])
     assert [(s.subject, s.detected_at) for s in loud] == [
         ("email", datetime(2026, 4, 3, 11, tzinfo=UTC))
     ]
-    assert loud[0].baseline == 13.6 and loud[0].observed == 0.0
+    assert loud[0].baseline == 16.0 and loud[0].observed == 0.0
     # the switch in [signals.volume] turns the holiday rule off
     off = SignalSettings.model_validate({"volume": {"skip_holidays": False}})
     again = detect(inputs, config=_config("DE"), settings=off, until=UNTIL,
                    kinds=["volume_drop"])  # fmt: skip
     assert [s.detected_at for s in again] == [datetime(2026, 4, 3, 11, tzinfo=UTC)]
+    # ... and detect() reads it from the config's [signals] section
+    section = parse_config(
+        {
+            "schedules": {"default": {"holiday_country": "DE"}},
+            "signals": {"volume": {"skip_holidays": False}},
+        }
+    )
+    from_config = detect(inputs, config=section, until=UNTIL, kinds=["volume_drop"])
+    assert [s.detected_at for s in from_config] == [datetime(2026, 4, 3, 11, tzinfo=UTC)]

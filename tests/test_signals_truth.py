@@ -107,11 +107,23 @@ def test_no_false_alarms_with_every_scenario_injected(incidents: Run) -> None:
 def test_clean_run_stays_quiet(clean: Run) -> None:
     signals, _, ev = clean
     assert ev.found.empty
-    assert [(s.kind, s.subject) for s in signals if s.kind != "target_ratchet"] == []
-    # the simulated tier-1 teams resolve 80 % of tickets in about two days, so the default
-    # 3-day target is beaten from the start: a 2.5-day target is proposed once a month
-    # of judged weeks is in, with the four weekly values as evidence
-    ratchets = [s for s in signals if s.kind == "target_ratchet"]
+    assert [(s.kind, s.subject) for s in signals] == []
+
+
+def test_ratchet_without_improvement_needs_min_improvement_zero(clean: Run) -> None:
+    """The simulated tier-1 teams resolve 80 % of tickets in about two days, so the default
+    3-day target is beaten from the start, but their weekly values do not shrink: no
+    proposal by default. With ``min_improvement = 0`` every streak counts, and a 2.5-day
+    target is proposed once a month of judged weeks is in, with the four weekly values."""
+    from supportkpi.signals import SignalSettings, detect
+    from supportkpi.store import open_store
+
+    _, truth, _ = clean
+    settings = SignalSettings.model_validate(
+        {"timezone": truth["operation"]["time_zone"], "ratchet": {"min_improvement": 0}}
+    )
+    with open_store(truth["store"], read_only=True) as store:
+        ratchets = detect(store, settings=settings, kinds=["target_ratchet"])
     assert sorted(s.subject for s in ratchets) == ["tier1-a", "tier1-b"]
     for s in ratchets:
         assert s.details["proposed_target_s"] == 2.5 * 86400

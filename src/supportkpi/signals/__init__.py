@@ -8,6 +8,8 @@ the KPI engine, which reads the configuration.
 
 from __future__ import annotations
 
+import sys
+import types
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -51,3 +53,16 @@ def __getattr__(name: str) -> Any:
     value = getattr(import_module(f"supportkpi.signals.{home}"), name)
     globals()[name] = value
     return value
+
+
+class _Package(types.ModuleType):
+    """Keeps ``supportkpi.signals.detect`` the function: importing the submodule of the
+    same name would otherwise replace the package attribute with the module."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _HOME and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

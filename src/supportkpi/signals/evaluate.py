@@ -138,8 +138,9 @@ def simulate_and_detect(
     tickets_per_day: float,
     start: date = date(2026, 1, 5),
 ) -> tuple[list[Signal], dict[str, Any]]:
-    """Simulate into ``folder``, import into a DuckDB store there, detect with the
-    simulated desk's time zone and holidays. Returns the signals and the truth."""
+    """Simulate into ``folder``, import into a DuckDB store there, detect with a config
+    holding the simulated desk's time zone and holidays (its ``[signals]`` section sets
+    the time zone; the thresholds are the defaults). Returns the signals and the truth."""
     from supportkpi.policy import Config, ScheduleConfig
     from supportkpi.signals.detect import detect
     from supportkpi.simulate import simulate
@@ -162,12 +163,13 @@ def simulate_and_detect(
             "default": ScheduleConfig(
                 timezone=zone, holiday_country=operation["holidays"]["country"]
             )
-        }
+        },
+        signals=SignalSettings(timezone=zone),
     )
     store = open_store(out / "store.duckdb")
     try:
         store.import_files([out / "data"])
-        signals = detect(store, config=config, settings=SignalSettings(timezone=zone))
+        signals = detect(store, config=config)
     finally:
         store.close()
     return signals, truth

@@ -111,7 +111,8 @@ def detect_target_ratchets(ctx: Context) -> list[Signal]:
                 continue
             values = [float(str(r["value"])) for r in streak]
             proposal = math.ceil(max(values) / s.round_to_s) * s.round_to_s
-            if proposal >= target or _shrink(values) < s.min_improvement:
+            shrank = s.min_improvement == 0 or _shrink(values) >= s.min_improvement
+            if proposal >= target or not shrank:
                 streak = streak[1:]
                 continue
             detected_at: datetime = pd.Timestamp(str(row["end"])).to_pydatetime()

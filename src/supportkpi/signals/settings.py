@@ -78,7 +78,7 @@ class VolumeSettings(_Confidence):
     baseline_days: int = Field(
         default=28, ge=7, description="Look-back (days) for the same hour on days of the same kind."
     )
-    baseline_values: int = Field(default=4, ge=1, description="Most recent comparable hours used.")
+    baseline_values: int = Field(default=8, ge=1, description="Most recent comparable hours used.")
     min_baseline_values: int = Field(default=3, ge=1)
     min_hour_baseline: float = Field(
         default=2.0, ge=0, description="Hours whose baseline is lower are ignored (nights, closed)."
@@ -89,7 +89,7 @@ class VolumeSettings(_Confidence):
     max_ratio: float = Field(default=0.35, gt=0, lt=1, description="Observed / expected at most.")
     max_p: float = Field(default=1e-5, gt=0, lt=1, description="Poisson P(X <= observed) at most.")
     baseline_margin: float = Field(
-        default=0.85,
+        default=1.0,
         gt=0,
         le=1,
         description="Expected = margin x the baseline (guards against a high one).",
@@ -120,11 +120,11 @@ class GamingSettings(_Confidence):
     comeback_ratio: float = Field(
         default=4.0, gt=1, description="Agent's fast-comeback share vs the team's, at least."
     )
-    min_parked: int = Field(default=3, ge=1, description="Parking events in the window at least.")
+    min_parked: int = Field(default=2, ge=1, description="Parking events in the window at least.")
     parking_ratio: float = Field(
         default=4.0, gt=1, description="Agent's parking share vs the team's."
     )
-    min_pending_sets: int = Field(default=3, ge=1)
+    min_pending_sets: int = Field(default=2, ge=1)
     medium_at: float = 4.0
     high_at: float = 8.0
 
@@ -140,9 +140,9 @@ class QualitySettings(_Confidence):
         "(0.5 without a config).",
     )
     window_days: int = Field(default=7, ge=1)
-    min_items: int = Field(default=15, ge=1, description="Contacts or tickets an agent needs.")
+    min_items: int = Field(default=8, ge=1, description="Contacts or tickets an agent needs.")
     min_resolved: int = Field(
-        default=10, ge=1, description="Resolved tickets an agent needs for FCR."
+        default=5, ge=1, description="Resolved tickets an agent needs for FCR."
     )
     min_agents: int = Field(default=3, ge=2, description="Agents a team needs for its median.")
     medium_at: float = 2.0
