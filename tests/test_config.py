@@ -7,6 +7,7 @@ from pathlib import Path
 import ibis
 import pyarrow as pa
 import pytest
+from pydantic import BaseModel
 from typer.testing import CliRunner
 
 from supportkpi.cli import app, main
@@ -269,7 +270,7 @@ def test_grades_at_the_boundaries() -> None:
 
 def test_every_config_key_is_documented() -> None:
     doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
-    models = [Config, ScheduleConfig, ScheduleFor, SlaPolicy, BenchmarkTiers,
+    models: list[type[BaseModel]] = [Config, ScheduleConfig, ScheduleFor, SlaPolicy, BenchmarkTiers,
               *(type(getattr(default_config(), s)) for s in ("source", "kpi", "sla", "signals")),
               *(type(getattr(default_config().signals, s)) for s in
                 ("escalation", "volume", "gaming", "quality", "workflow", "ratchet"))]  # fmt: skip
