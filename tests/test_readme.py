@@ -61,6 +61,7 @@ def test_demo_runs_end_to_end_and_is_idempotent(
     assert demo.main(args) == 0
     first = capsys.readouterr().out
     assert (tmp_path / "data" / "truth.json").exists()
+    assert "Europe/Berlin" in (tmp_path / "data" / "supportkpi.toml").read_text(encoding="utf-8")
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") or html.lower().startswith("<!doctype html>")
     assert "Open the report" in first and "supportkpi serve" in first
