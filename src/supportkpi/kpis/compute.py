@@ -33,7 +33,24 @@ from supportkpi.kpis.replies import reply_metrics
 from supportkpi.kpis.ticket_kpis import BACKLOG_KPIS, HANDLING_KPIS
 from supportkpi.kpis.tickets import TICKET_COLUMNS, ticket_metrics
 
-__all__ = ["RESULT_COLUMNS", "UNAVAILABLE_NO_WORK_LOGS", "compute", "inputs_of", "ticket_table"]
+# Besides compute() and ticket_table(), the pieces compute() is assembled from are public so
+# that a caller holding already-built metrics tables (the dashboard's cache) aggregates them
+# exactly as compute() does.
+__all__ = [
+    "RESULT_COLUMNS",
+    "UNAVAILABLE_NO_WORK_LOGS",
+    "backlog_frame",
+    "clock_from",
+    "compute",
+    "finish_frames",
+    "has_work_logs",
+    "inputs_of",
+    "period_bound",
+    "select_kpis",
+    "ticket_table",
+    "unavailable_frame",
+    "with_tags",
+]
 
 RESULT_COLUMNS: tuple[str, ...] = ("kpi", "basis", "stat", "value", "n", "note")
 UNAVAILABLE_NO_WORK_LOGS = "unavailable: the source logs no work time"
@@ -49,7 +66,7 @@ def inputs_of(source: Any) -> Inputs:
     return Inputs.from_backend(con)
 
 
-def _bound(value: date | datetime | None, *, end: bool) -> datetime | None:
+def period_bound(value: date | datetime | None, *, end: bool) -> datetime | None:
     """``since`` is inclusive; ``until`` is inclusive for a date (its whole day) and
     exclusive for an instant."""
     if value is None:
@@ -60,7 +77,9 @@ def _bound(value: date | datetime | None, *, end: bool) -> datetime | None:
     return instant
 
 
-def _select_kpis(kpis: Sequence[str] | None, by: Sequence[str]) -> list[KPI]:
+def select_kpis(kpis: Sequence[str] | None, by: Sequence[str]) -> list[KPI]:
+    """The registry entries asked for (all when ``None``), checked against ``by``; unknown
+    names and dimensions are user errors naming the valid ones."""
     known_dims = sorted({d for dims in DIMENSIONS.values() for d in dims})
     for dim in by:
         if dim not in known_dims:
@@ -86,7 +105,8 @@ def _select_kpis(kpis: Sequence[str] | None, by: Sequence[str]) -> list[KPI]:
     return chosen
 
 
-def _with_tags(table: ir.Table, by: Sequence[str]) -> ir.Table:
+def with_tags(table: ir.Table, by: Sequence[str]) -> ir.Table:
+    """One row per tag when grouping by tag (a ticket counts under each of its tags)."""
     return table.mutate(tag=table.tags.unnest()) if "tag" in by else table
 
 
@@ -106,7 +126,8 @@ def _tidy(wide: pd.DataFrame, kpis: Sequence[KPI], by: Sequence[str], cols: Any)
     return pd.concat(frames, ignore_index=True)
 
 
-def _unavailable(kpi: KPI, basis: Basis, by: Sequence[str], note: str) -> pd.DataFrame:
+def unavailable_frame(kpi: KPI, basis: Basis, by: Sequence[str], note: str) -> pd.DataFrame:
+    """Rows saying why ``kpi`` has no value (``note``), instead of a silent zero."""
     rows = [
         {
             "period_start": pd.NaT,
@@ -123,7 +144,8 @@ def _unavailable(kpi: KPI, basis: Basis, by: Sequence[str], note: str) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-def _has_work_logs(inputs: Inputs, as_of: datetime) -> bool:
+def has_work_logs(inputs: Inputs, as_of: datetime) -> bool:
+    """Whether any logged work exists by ``as_of`` (handling time needs it)."""
     e = inputs.events
     found = e.filter((e.kind == "work") & (e.at <= as_of_literal(as_of))).count()
     return bool(found.to_pyarrow().as_py())
@@ -147,7 +169,7 @@ def _release(held: list[ir.Table]) -> None:
             release()
 
 
-def _backlog_frame(
+def backlog_frame(
     inputs: Inputs,
     kpis: Sequence[KPI],
     *,
@@ -156,6 +178,7 @@ def _backlog_frame(
     as_of: datetime,
     since: datetime | None,
 ) -> pd.DataFrame:
+    """Backlog KPIs: a snapshot at ``as_of`` without a period, else one per period end."""
     snapshot = period is None
     table = backlog(
         inputs,
@@ -215,14 +238,14 @@ def compute(
     if basis not in BASES:
         raise UserError(f"unknown basis {basis!r}", fix=f"use one of: {', '.join(BASES)}")
     by = tuple(by)
-    chosen = _select_kpis(kpis, by)
+    chosen = select_kpis(kpis, by)
     inputs = inputs_of(source)
     instant = as_instant(as_of) if as_of is not None else now_utc()
-    lower, upper = _bound(since, end=False), _bound(until, end=True)
+    lower, upper = period_bound(since, end=False), period_bound(until, end=True)
     if upper is not None and upper < instant:
         instant = upper
     if clock is None and basis != "calendar":
-        clock = _clock_from(config)
+        clock = clock_from(config)
 
     frames: list[pd.DataFrame] = []
     work_logs: bool | None = None
@@ -234,9 +257,9 @@ def compute(
             continue
         if kpi.id in HANDLING_KPIS:
             if work_logs is None:
-                work_logs = _has_work_logs(inputs, instant)
+                work_logs = has_work_logs(inputs, instant)
             if not work_logs:
-                frames.append(_unavailable(kpi, basis, by, UNAVAILABLE_NO_WORK_LOGS))
+                frames.append(unavailable_frame(kpi, basis, by, UNAVAILABLE_NO_WORK_LOGS))
                 continue
         groups.setdefault((kpi.source, kpi.time_column, kpi.channels), []).append(kpi)
 
@@ -256,7 +279,7 @@ def compute(
             tables[name] = _cache(metrics, held) if readers > 1 else metrics
 
         for (name, time_column, channels), members in groups.items():
-            table = _with_tags(tables[name], by)
+            table = with_tags(tables[name], by)
             if channels is not None:
                 table = table.filter(table.channel.isin(channels))
             if lower is not None:
@@ -271,9 +294,9 @@ def compute(
 
     if backlog_kpis:
         frames.append(
-            _backlog_frame(inputs, backlog_kpis, period=period, by=by, as_of=instant, since=lower)
+            backlog_frame(inputs, backlog_kpis, period=period, by=by, as_of=instant, since=lower)
         )
-    return _finish(frames, by)
+    return finish_frames(frames, by)
 
 
 def _needed_columns(kpis: Sequence[KPI], by: Sequence[str], basis: Basis) -> list[str]:
@@ -319,12 +342,13 @@ def _metrics_table(
     return table.select(*[c for c in columns if c in table.columns])
 
 
-def _clock_from(config: Any | None) -> Any:
+def clock_from(config: Any | None) -> Any:
     """The business clock of ``config``'s schedules (the defaults when no config)."""
     return clock_for(config)
 
 
-def _finish(frames: list[pd.DataFrame], by: Sequence[str]) -> pd.DataFrame:
+def finish_frames(frames: list[pd.DataFrame], by: Sequence[str]) -> pd.DataFrame:
+    """The tidy result from per-KPI frames: one column order, aware UTC period starts."""
     columns = ["period_start", *by, *RESULT_COLUMNS]
     frames = [f for f in frames if not f.empty]
     if not frames:
@@ -365,7 +389,7 @@ def ticket_table(
         table = table.filter(table.solved_at.notnull())
     elif status is not None:
         raise UserError(f"unknown status {status!r}", fix="use open or solved")
-    lower, upper = _bound(since, end=False), _bound(until, end=True)
+    lower, upper = period_bound(since, end=False), period_bound(until, end=True)
     if lower is not None:
         table = table.filter(table.created_at >= as_of_literal(lower))
     if upper is not None:

@@ -26,15 +26,15 @@ from supportkpi.kpis._time import as_instant, as_of_literal
 from supportkpi.kpis.aggregate import aggregate_wide, stat_columns
 from supportkpi.kpis.compute import (
     UNAVAILABLE_NO_WORK_LOGS,
-    _backlog_frame,
-    _bound,
-    _clock_from,
-    _finish,
-    _has_work_logs,
-    _select_kpis,
-    _unavailable,
-    _with_tags,
+    backlog_frame,
+    clock_from,
+    finish_frames,
+    has_work_logs,
     inputs_of,
+    period_bound,
+    select_kpis,
+    unavailable_frame,
+    with_tags,
 )
 from supportkpi.kpis.contacts import contact_metrics
 from supportkpi.kpis.definition import KPI
@@ -131,7 +131,7 @@ class _Built:
 
     def has_work_logs(self) -> bool:
         if self.work_logs is None:
-            self.work_logs = _has_work_logs(self.inputs, self.instant)
+            self.work_logs = has_work_logs(self.inputs, self.instant)
         return self.work_logs
 
     def open_tickets(self, by: Sequence[str]) -> pd.DataFrame:
@@ -139,7 +139,7 @@ class _Built:
         :data:`_FINE` group: a count adds up exactly, so a new filter costs no query."""
         if self.fine_backlog is None:
             kpi = REGISTRY["backlog"]
-            self.fine_backlog = _backlog_frame(
+            self.fine_backlog = backlog_frame(
                 self.inputs, [kpi], period=None, by=_FINE, as_of=self.instant, since=None
             )
         fine = self.fine_backlog
@@ -182,7 +182,7 @@ class MetricsCache:
         self.inputs = inputs_of(source)
         self.config = config
         self.keep = keep
-        self.clock = _clock_from(config) if basis != "calendar" else None
+        self.clock = clock_from(config) if basis != "calendar" else None
         self.lock = threading.RLock()
         self._built: OrderedDict[datetime, _Built] = OrderedDict()
 
@@ -211,11 +211,11 @@ class MetricsCache:
     ) -> pd.DataFrame:
         """What ``compute(source, kpis=..., by=..., ...)`` returns, from the cached tables."""
         if basis != "calendar" and self.clock is None:
-            self.clock = _clock_from(self.config)
+            self.clock = clock_from(self.config)
         by = tuple(by)
-        chosen = _select_kpis(kpis, by)
+        chosen = select_kpis(kpis, by)
         instant = as_instant(as_of)
-        lower, upper = _bound(since, end=False), _bound(until, end=True)
+        lower, upper = period_bound(since, end=False), period_bound(until, end=True)
         if upper is not None and upper < instant:
             instant = upper
         with self.lock:
@@ -228,11 +228,11 @@ class MetricsCache:
                     backlog_kpis.append(kpi)
                     continue
                 if kpi.id in HANDLING_KPIS and not built.has_work_logs():
-                    frames.append(_unavailable(kpi, basis, by, UNAVAILABLE_NO_WORK_LOGS))
+                    frames.append(unavailable_frame(kpi, basis, by, UNAVAILABLE_NO_WORK_LOGS))
                     continue
                 groups.setdefault((kpi.source, kpi.time_column, kpi.channels), []).append(kpi)
             for (name, time_column, channels), members in groups.items():
-                table = _with_tags(built.table(name), by)
+                table = with_tags(built.table(name), by)
                 if channels is not None:
                     table = table.filter(table.channel.isin(channels))
                 if lower is not None:
@@ -246,7 +246,7 @@ class MetricsCache:
                 frames.append(built.open_tickets(by))
             elif backlog_kpis:
                 frames.append(
-                    _backlog_frame(
+                    backlog_frame(
                         self.inputs,
                         backlog_kpis,
                         period=period,
@@ -255,7 +255,7 @@ class MetricsCache:
                         since=lower,
                     )
                 )
-        return _finish(frames, by)
+        return finish_frames(frames, by)
 
     def release(self) -> None:
         """Free every materialized table."""
