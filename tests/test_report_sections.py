@@ -251,6 +251,34 @@ def test_targets_come_from_the_ratchet_detector() -> None:
     assert got == expected
 
 
+class _CountingSignals:
+    """A signals provider that counts its runs and always finds the same ratchet."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+
+    def __call__(self, source: Any, **_: Any) -> list[Signal]:
+        self.runs += 1
+        return [_ratchet()]
+
+
+def test_targets_read_the_dashboards_signals_run() -> None:
+    from supportkpi.report.signals import SignalsSection
+    from supportkpi.report.targets import TargetsSection
+    from supportkpi.signals import detect
+
+    signals = SignalsSection()
+    with open_store(sim_store(), read_only=True) as store:
+        every = signals(store, filters=NO_FILTERS, as_of=AS_OF)
+        assert [(s.kind, s.subject) for s in every] == [(s.kind, s.subject) for s in detect(store)]
+        assert signals(store, filters=NO_FILTERS, as_of=AS_OF) == every
+        counting = _CountingSignals()
+        section = TargetsSection(signals=counting)
+        got = section(store, filters=NO_FILTERS, as_of=AS_OF)
+        again = section(store, filters=Filters(team="tier1-b"), as_of=AS_OF)
+    assert got == [proposal_of(_ratchet())] and again == [] and counting.runs == 1
+
+
 # --- The cached engine -------------------------------------------------------------------
 
 

@@ -178,11 +178,11 @@ def _sla_rows(text: str) -> list[tuple[str, str, int]]:
     ]
 
 
-def test_dashboard_has_the_sla_workflow_and_targets_sections(app: Any) -> None:
+def test_dashboard_has_the_sla_workflow_targets_and_signals_sections(app: Any) -> None:
     from supportkpi.kpis.sla_report import sla_summary
 
     text = get(app, "/").text
-    for section in ("sla", "workflow", "targets"):
+    for section in ("sla", "workflow", "targets", "signals"):
         assert f'<section id="{section}">' in text and f'href="#{section}"' in text
     narrowed = get(app, "/?priority=high&channel=email").text
     with open_store(sim_store(), read_only=True) as store:

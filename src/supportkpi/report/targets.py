@@ -86,8 +86,11 @@ def proposal_of(signal: Any) -> Proposal:
 class TargetsSection:
     """The provider (``extras={"targets": TargetsSection()}``)."""
 
-    def __init__(self, keep: int = 4) -> None:
+    def __init__(self, keep: int = 4, signals: Any = None) -> None:
+        """``signals``: a :class:`~supportkpi.report.signals.SignalsSection` whose detection
+        run to read the proposals from, instead of running the ratchet detector again."""
         self.keep = keep
+        self.signals = signals
         self._lock = threading.RLock()
         self._source: Any = None
         self._cache: dict[Hashable, list[Proposal]] = {}
@@ -109,13 +112,17 @@ class TargetsSection:
                 self._source = source
             found = self._cache.get(key)
             if found is None:
-                signals = detect(
-                    source,
-                    since=filters.since,
-                    until=filters.until,
-                    config=config,
-                    kinds=["target_ratchet"],
-                )
+                if self.signals is not None:
+                    every = self.signals(source, filters=filters, config=config, as_of=as_of)
+                    signals = [s for s in every if s.kind == "target_ratchet"]
+                else:
+                    signals = detect(
+                        source,
+                        since=filters.since,
+                        until=filters.until,
+                        config=config,
+                        kinds=["target_ratchet"],
+                    )
                 found = [proposal_of(s) for s in signals]
                 if len(self._cache) >= self.keep:
                     self._cache.pop(next(iter(self._cache)))

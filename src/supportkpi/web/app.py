@@ -39,6 +39,7 @@ from supportkpi.report.engine import MetricsCache
 from supportkpi.report.formatting import Formatter
 from supportkpi.report.html import environment, page_context
 from supportkpi.report.i18n import LANGUAGES, check_language, kpi_name, tr
+from supportkpi.report.signals import SignalsSection
 from supportkpi.report.sla import SlaSection
 from supportkpi.report.targets import TargetsSection
 from supportkpi.report.workflow import WorkflowSection
@@ -136,12 +137,15 @@ class _State:
         self.cache: OrderedDict[tuple[Filters, datetime], ReportContent] = OrderedDict()
         self._options: dict[str, list[str]] | None = None
         # Built once per (store, config, as_of) and reused by every filter: the metrics
-        # tables, the SLA figures, the per-ticket workflow steps, the proposed targets.
+        # tables, the SLA figures, the per-ticket workflow steps, the signals (one detection
+        # run per period, which the proposed targets read too).
         self.metrics = MetricsCache(self.store, config)
+        signals = SignalsSection()
         self.extras: dict[str, Any] = {
             "sla": SlaSection(),
             "workflow": WorkflowSection(),
-            "targets": TargetsSection(),
+            "targets": TargetsSection(signals=signals),
+            "signals": signals,
         }
 
     def instant(self) -> datetime:
