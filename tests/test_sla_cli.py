@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from supportkpi.cli import EXIT_USER_ERROR, app, main
+from supportkpi.kpis.sla_report import data_end
 from supportkpi.store import open_store
 
 CASE = Path(__file__).parent / "fixtures" / "kpis" / "sla_basic"
@@ -83,3 +85,22 @@ def test_unknown_group_is_one_line_and_exit_2(
     assert exit_info.value.code == EXIT_USER_ERROR
     err = capsys.readouterr().err
     assert "cannot group SLA outcomes by 'planet'" in err and "Traceback" not in err
+
+
+def test_clocks_stop_at_the_datas_end_by_default(setup: tuple[str, str]) -> None:
+    store, config = setup
+    with open_store(store, read_only=True) as opened:
+        end = data_end(opened)
+    assert end == datetime(2026, 3, 2, 14, 30, tzinfo=UTC)  # the last event, T4 solved
+    argv = ["sla", "--store", store, "--config", config, "--format", "json"]
+    default = CliRunner().invoke(app, argv)
+    explicit = CliRunner().invoke(app, [*argv, "--as-of", "2026-03-02T14:30:00Z"])
+    assert default.exit_code == 0, default.output
+    assert "as of 2026-03-02T14:30:00+00:00" in default.stderr
+    assert json.loads(default.stdout) == json.loads(explicit.stdout)
+    early = CliRunner().invoke(app, [*argv, "--as-of", "2026-03-02T09:05:00Z"])
+    running = [row["running"] for row in json.loads(early.stdout)]
+    # at 09:05 no first response was sent yet (T5 and T6 high, T1-T4 normal) and T4's reopened
+    # cycle (12:00) did not exist yet: four resolution clocks run, not five
+    assert running == [2, 4, 4]
+    assert [row["running"] for row in json.loads(default.stdout)] == [0, 0, 0]

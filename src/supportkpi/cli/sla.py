@@ -16,7 +16,6 @@ from rich.console import Console
 from rich.table import Table
 
 from supportkpi.cli.options import (
-    AsOfOption,
     ConfigOption,
     SinceOption,
     StoreOption,
@@ -29,7 +28,13 @@ from supportkpi.cli.options import (
     split_values,
 )
 from supportkpi.errors import UserError
-from supportkpi.kpis.sla_report import SUMMARY_GROUPS, sla_at_risk, sla_breaches, sla_summary
+from supportkpi.kpis.sla_report import (
+    SUMMARY_GROUPS,
+    data_end,
+    sla_at_risk,
+    sla_breaches,
+    sla_summary,
+)
 
 __all__ = ["register"]
 
@@ -61,6 +66,15 @@ def _table(frame: pd.DataFrame, title: str, columns: list[str]) -> Table:
     return table
 
 
+SlaAsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Evaluate the clocks at this instant (default: the data's last recorded instant).",
+    ),
+]
+
+
 def _text(frame: pd.DataFrame, fmt: str) -> str:
     if fmt == "csv":
         return frame.to_csv(index=False)
@@ -82,7 +96,7 @@ def _sla(
     breaches: Annotated[
         int, typer.Option("--breaches", help="Also list the N worst breaches (0: none).")
     ] = 0,
-    as_of: AsOfOption = None,
+    as_of: SlaAsOfOption = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
 ) -> None:
     """SLA compliance per group and target (met, breached, running); optionally the worst
@@ -104,6 +118,13 @@ def _sla(
     instant = parse_instant(as_of)
     lo, hi = parse_when(since, "--since"), parse_when(until, "--until")
     with open_store(store or default_store(), read_only=True) as opened:
+        if instant is None:
+            instant = data_end(opened)
+            if instant is not None:
+                Console(stderr=True, highlight=False).print(
+                    f"as of {instant.isoformat()}, the data's last recorded instant "
+                    "(--as-of to choose another)"
+                )
         if at_risk:
             frame = sla_at_risk(opened, cfg, as_of=instant)
             title = "SLA targets at risk"

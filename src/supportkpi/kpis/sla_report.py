@@ -16,10 +16,17 @@ import pandas as pd
 
 from supportkpi.calendar import Schedule, add_business_seconds
 from supportkpi.kpis._time import as_instant, as_of_literal, now_utc
-from supportkpi.kpis.sla import OUTCOME_COLUMNS, TARGETS, sla_outcomes
+from supportkpi.kpis.sla import OUTCOME_COLUMNS, TARGETS, inputs_of, sla_outcomes
 from supportkpi.policy import Config, default_config
 
-__all__ = ["AT_RISK_COLUMNS", "SUMMARY_GROUPS", "sla_at_risk", "sla_breaches", "sla_summary"]
+__all__ = [
+    "AT_RISK_COLUMNS",
+    "SUMMARY_GROUPS",
+    "data_end",
+    "sla_at_risk",
+    "sla_breaches",
+    "sla_summary",
+]
 
 AT_RISK_COLUMNS: tuple[str, ...] = (
     "ticket_id",
@@ -41,6 +48,26 @@ AT_RISK_COLUMNS: tuple[str, ...] = (
 
 SUMMARY_GROUPS: tuple[str, ...] = ("policy", "priority", "channel", "team", "agent_id")
 """Columns ``sla_summary`` can group by."""
+
+
+def data_end(source: Any) -> datetime | None:
+    """The last instant the data knows of: the latest ticket creation, event, contact
+    arrival or end (``None`` for an empty store).
+
+    The store knows nothing after it, so it is the honest default instant for SLA clocks: a
+    target still running then is reported as running, not as breached by the months that
+    passed since the data was exported.
+    """
+    inputs = inputs_of(source)
+    c = inputs.contacts
+    maxima = [
+        inputs.tickets.created_at.max(),
+        inputs.events.at.max(),
+        c.arrived_at.max(),
+        c.ended_at.max(),
+    ]
+    found = [m.to_pyarrow().as_py() for m in maxima]
+    return max((as_instant(v).astimezone(UTC) for v in found if v is not None), default=None)
 
 
 def _now(as_of: datetime | None) -> datetime:
