@@ -22,7 +22,7 @@ from supportkpi.report.formatting import Formatter
 from supportkpi.report.html import render_html
 from supportkpi.report.i18n import tr
 from supportkpi.report.sla import SlaSection, SlaView
-from supportkpi.report.targets import Proposal, proposal_of
+from supportkpi.report.targets import Proposal, StreakWeek, proposal_of
 from supportkpi.report.terminal import print_summary
 from supportkpi.report.workflow import WorkflowSection, WorkflowView
 from supportkpi.signals import Signal, workflow_adherence, workflow_summary
@@ -219,6 +219,12 @@ def test_a_proposal_carries_the_detectors_evidence() -> None:
         trend_s_per_week=-3387.74,
         work_trend_s_per_week=-10.0,
         confidence="high",
+        streak=(
+            StreakWeek(date(2026, 1, 12), 170000.0, 1300, 610.0),
+            StreakWeek(date(2026, 1, 19), 172573.8, 1290, 600.0),
+            StreakWeek(date(2026, 1, 26), 165000.0, 1296, 590.0),
+            StreakWeek(date(2026, 2, 2), 160000.0, 1300, 580.0),
+        ),
     )
     assert p.shrinking is True and p.work_shrinking is True
 

@@ -23,12 +23,24 @@ from typing import Any
 
 from supportkpi.report.content import Filters
 
-__all__ = ["Proposal", "TargetsSection", "proposal_of", "targets_extra"]
+__all__ = ["Proposal", "StreakWeek", "TargetsSection", "proposal_of", "targets_extra"]
+
+
+@dataclass(frozen=True)
+class StreakWeek:
+    """One week the team beat its target: that week's percentile of resolution time
+    (seconds), its tickets, its logged work per ticket (None without work logs)."""
+
+    week: date
+    value_s: float
+    tickets: int
+    work_per_ticket_s: float | None
 
 
 @dataclass(frozen=True)
 class Proposal:
-    """One proposed target and its evidence (durations in seconds)."""
+    """One proposed target and its evidence (durations in seconds); ``streak``: the weeks
+    it rests on, oldest first."""
 
     team: str
     detected_at: datetime
@@ -42,6 +54,7 @@ class Proposal:
     trend_s_per_week: float | None
     work_trend_s_per_week: float | None
     confidence: str
+    streak: tuple[StreakWeek, ...] = ()
 
     @property
     def shrinking(self) -> bool | None:
@@ -80,6 +93,15 @@ def proposal_of(signal: Any) -> Proposal:
         trend_s_per_week=_optional(details.get("trend_s_per_week")),
         work_trend_s_per_week=_optional(details.get("work_trend_s_per_week")),
         confidence=str(signal.confidence),
+        streak=tuple(
+            StreakWeek(
+                week=date.fromisoformat(str(w["week"])),
+                value_s=float(w["value_s"]),
+                tickets=int(w["tickets"]),
+                work_per_ticket_s=_optional(w.get("work_per_ticket_s")),
+            )
+            for w in weeks
+        ),
     )
 
 

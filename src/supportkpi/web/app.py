@@ -4,7 +4,9 @@
 reads the store read-only. Pages: ``/`` (the dashboard: the report's sections with filters,
 every figure a link to its tickets), ``/tickets`` (the tickets behind a figure), ``/docs``
 (the API documentation, served from files shipped in a Python package: no CDN). API under
-``/api/``: ``meta``, ``kpis``, ``tickets``, ``summary``. One handler renders a
+``/api/``: ``meta``, ``kpis``, ``tickets``, ``contacts``, ``summary``, and the page's
+sections ``sla``, ``workflow``, ``signals``, ``targets`` (read off the same section objects
+the page renders, see :mod:`supportkpi.web.sections`). One handler renders a
 :class:`~supportkpi.errors.UserError` as JSON (``/api/...``) or as an HTML page, status 400.
 """
 
@@ -44,6 +46,16 @@ from supportkpi.report.sla import SlaSection
 from supportkpi.report.targets import TargetsSection
 from supportkpi.report.workflow import WorkflowSection
 from supportkpi.web.contacts import CONTACT_COLUMNS_SHOWN, contact_drillable, contacts_behind
+from supportkpi.web.sections import (
+    SignalsBody,
+    SlaBody,
+    TargetsBody,
+    WorkflowBody,
+    signals_body,
+    sla_body,
+    targets_body,
+    workflow_body,
+)
 from supportkpi.web.tickets import TICKET_COLUMNS, TicketPage, drillable, tickets_behind
 
 __all__ = ["create_app"]
@@ -175,6 +187,21 @@ class _State:
             while len(self.cache) > _CACHE_SIZE:
                 self.cache.popitem(last=False)
             return built
+
+    def section(self, name: str, filters: Filters) -> tuple[Any, datetime]:
+        """The ``name`` section (``sla``, ``workflow``, ``signals``, ``targets``) for
+        ``filters`` and the instant it was read at: the page's own object when the page
+        was built for these filters, else what the same provider answers (it keeps its
+        engine answers per period, so no figure is computed twice)."""
+        with self.lock:
+            instant = self.instant()
+            built = self.cache.get((filters, instant))
+            if built is not None:
+                self.cache.move_to_end((filters, instant))
+                return built.extras[name], instant
+            provider = self.extras[name]
+            found = provider(self.store, filters=filters, config=self.config, as_of=instant)
+            return found, instant
 
     def options(self) -> dict[str, list[str]]:
         """The values each filter can take (distinct values in the tickets)."""
@@ -479,6 +506,43 @@ def create_app(
             "columns": list(CONTACT_COLUMNS_SHOWN),
             "contacts": _records(page.rows),
         }
+
+    @app.get("/api/sla", tags=["sections"])
+    def api_sla(filters: FilterParams) -> SlaBody:
+        """The dashboard's SLA section: compliance per priority and target (clocks that
+        started in the period) and the worst breaches, worst first. SLA outcomes carry no
+        ticket type: with a type filter both lists are empty and ``unfiltered_by`` says so."""
+        view, instant = state.section("sla", filters)
+        return sla_body(view, filters, instant)
+
+    @app.get("/api/workflow", tags=["sections"])
+    def api_workflow(filters: FilterParams) -> WorkflowBody:
+        """The dashboard's workflow adherence section: per team and per agent, tickets,
+        mean adherence, the share of steps known and each step's pass rate (null where the
+        data shows nothing about a step)."""
+        view, instant = state.section("workflow", filters)
+        return workflow_body(view, filters, instant)
+
+    @app.get("/api/signals", tags=["sections"])
+    def api_signals(
+        filters: FilterParams,
+        language: Annotated[
+            str | None, Query(alias="lang", description="en or ru (titles and summaries).")
+        ] = None,
+    ) -> SignalsBody:
+        """The dashboard's signals section: every signal first raised in the period (only
+        the period narrows them), with its title and summary in ``lang`` and evidence."""
+        language = check_language(language or lang)
+        found, instant = state.section("signals", filters)
+        return signals_body(found, filters, instant, language)
+
+    @app.get("/api/targets", tags=["sections"])
+    def api_targets(filters: FilterParams) -> TargetsBody:
+        """The dashboard's proposed targets section: tighter resolution targets for teams
+        that beat theirs week after week, with the weeks they rest on (a team filter and
+        the period narrow them; other filters do not apply)."""
+        found, instant = state.section("targets", filters)
+        return targets_body(found, filters, instant)
 
     swagger = _swagger_dir()
 
