@@ -1,4 +1,5 @@
-"""The terminal summary: headline KPIs per channel with grades and counter-metrics.
+"""The terminal summary: headline KPIs per channel with grades and counter-metrics, and
+(when the report asks for them) SLA compliance with the worst breaches, and the signals.
 
 Drawn with Rich to fit 100 columns: one row per KPI and channel, the median (or value) and
 p90, the benchmark grade on each (which statistic is graded is in the header), and the
@@ -121,7 +122,10 @@ def summary(content: ReportContent, lang: str = "en") -> RenderableType:
     parts: list[RenderableType] = [head, Text(""), _headline_table(content, lang, fmt), Text("")]
     parts.extend(Text(note, style="dim") for note in notes)
     if "sla" in content.extras:
-        parts.extend([Text(""), _sla_table(content.extras["sla"], lang, fmt)])
+        view = content.extras["sla"]
+        parts.extend([Text(""), _sla_table(view, lang, fmt)])
+        if not view.unfiltered_by and not view.summary.empty:
+            parts.extend([Text(""), _breaches_table(view, lang, fmt)])
     if "signals" in content.extras:
         parts.extend([Text(""), _signals_table(content.extras["signals"], lang, fmt)])
     return Group(*parts)
@@ -193,6 +197,48 @@ def _sla_table(view: Any, lang: str, fmt: Formatter) -> RenderableType:
             Text(fmt.number(breached), style="red" if breached else ""),
             fmt.number(int(row["running"])),
         )
+    return table
+
+
+def _breaches_table(view: Any, lang: str, fmt: Formatter) -> RenderableType:
+    """The worst breaches, worst first (the same rows as the HTML report's): ticket (and
+    its cycle after a reopen), target, priority, team, the target time and by how much it
+    was missed, with "still open" on a line of its own when the clock still runs (so that
+    the table fits 100 columns in both languages)."""
+    if view.breaches.empty:
+        return Text(tr(lang, "sla.no_breaches"), style="dim")
+    table = Table(
+        title=tr(lang, "term.sla_breaches"),
+        title_justify="left",
+        title_style="bold",
+        pad_edge=False,
+        show_edge=False,
+        header_style="bold",
+    )
+    table.add_column(tr(lang, "col.ticket"), no_wrap=True)
+    table.add_column(tr(lang, "col.target"), no_wrap=True)
+    table.add_column(tr(lang, "col.priority"), no_wrap=True)
+    table.add_column(tr(lang, "col.team"), no_wrap=True, max_width=12)
+    table.add_column(tr(lang, "col.target_time"), justify="right", no_wrap=True, style="dim")
+    table.add_column(tr(lang, "col.late_by"), justify="right", no_wrap=True)
+    for row in view.breaches.to_dict(orient="records"):
+        ticket = str(row["ticket_id"])
+        cycle = row.get("cycle")
+        if not is_missing(cycle) and int(cycle) > 1:
+            ticket = f"{ticket} #{int(cycle)}"
+        late = Text(fmt.duration(row["breached_by_s"]), style="bold red")
+        if is_missing(row.get("stopped_at")):
+            late.append(f"\n{tr(lang, 'sla.still_running')}", style="dim")
+        table.add_row(
+            ticket,
+            tr(lang, f"target.{row['target']}"),
+            _priority(lang, row.get("priority")),
+            "—" if is_missing(row.get("team")) else str(row["team"]),
+            fmt.duration(row.get("target_s")),
+            late,
+        )
+    if (view.breaches["basis"] == "business").any():
+        return Group(table, Text(tr(lang, "term.sla_basis_note"), style="dim"))
     return table
 
 
