@@ -19,11 +19,11 @@ from supportkpi.report.terminal import print_summary
 from tests.test_report_sections import sections
 
 
-def _text(content: ReportContent, lang: str) -> str:
-    console = Console(width=100, record=True, color_system=None)
+def _text(content: ReportContent, lang: str, width: int = 100) -> str:
+    console = Console(width=width, record=True, color_system=None)
     print_summary(content, lang, console)
     text = console.export_text()
-    assert max(len(line) for line in text.splitlines()) <= 100
+    assert max(len(line) for line in text.splitlines()) <= width
     return text
 
 
@@ -113,6 +113,11 @@ def test_a_reopened_ticket_still_open_past_its_target() -> None:
     assert _cells(ru, "T-7", lines=2)[-1] == _u("2~ч 5~мин ещё открыт")
     widest = _cells(ru, "T-000000999", lines=2)
     assert widest[0] == "T-000000999 #12" and widest[-1] == _u("2~д 7~ч ещё открыт")
+    # On an 80-column terminal the names wrap; ticket and figures are never cut short.
+    narrow = _text(content, "ru", width=80)
+    breaches = narrow[narrow.index(tr("ru", "term.sla_breaches")) :]
+    assert "…" not in breaches
+    assert _cells(narrow, "T-000000999", lines=2)[-1] == _u("2~д 7~ч ещё открыт")
 
 
 def test_no_breaches_is_said_and_a_type_filter_shows_none() -> None:

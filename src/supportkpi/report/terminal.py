@@ -215,10 +215,12 @@ def _breaches_table(view: Any, lang: str, fmt: Formatter) -> RenderableType:
         show_edge=False,
         header_style="bold",
     )
+    # On a narrow terminal the target and team names wrap; the ticket and the figures never
+    # do (nor are they cut short).
     table.add_column(tr(lang, "col.ticket"), no_wrap=True)
-    table.add_column(tr(lang, "col.target"), no_wrap=True)
+    table.add_column(tr(lang, "col.target"))
     table.add_column(tr(lang, "col.priority"), no_wrap=True)
-    table.add_column(tr(lang, "col.team"), no_wrap=True, max_width=12)
+    table.add_column(tr(lang, "col.team"), max_width=12, overflow="fold")
     table.add_column(tr(lang, "col.target_time"), justify="right", no_wrap=True, style="dim")
     table.add_column(tr(lang, "col.late_by"), justify="right", no_wrap=True)
     for row in view.breaches.to_dict(orient="records"):
