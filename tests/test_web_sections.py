@@ -145,7 +145,7 @@ def test_sla_json_is_the_pages_section(app: FastAPI, client: TestClient, page: s
     assert breaches == [
         (b["ticket_id"], b["target"], repr(b["breached_by_s"])) for b in body["breaches"]
     ]
-    # Not computed twice: the endpoint reads the very object the page rendered.
+    # Not computed twice: the endpoint (asked first, above) and the page read one object.
     state = app.state.supportkpi
     filters = Filters(channel="email", priority="high")
     view, _ = state.section("sla", filters)
@@ -188,7 +188,7 @@ def test_a_step_nothing_is_known_about_is_null(client: TestClient) -> None:
     assert agents["A-27"]["pass_rates"]["prioritized_in_time"] == 1.0
 
 
-def test_workflow_json_is_the_pages_section(client: TestClient, page: str) -> None:
+def test_workflow_json_is_the_pages_section(app: FastAPI, client: TestClient, page: str) -> None:
     body = client.get(f"/api/workflow?{EMAIL_HIGH}").json()
     section = _section(page, "workflow")
     for dim, rows in (("team", body["teams"]), ("agent_id", body["agents"])):
@@ -207,6 +207,9 @@ def test_workflow_json_is_the_pages_section(client: TestClient, page: str) -> No
         ]
         assert cells == expected
     assert len(body["teams"]) == 3
+    filters = Filters(channel="email", priority="high")
+    state = app.state.supportkpi
+    assert state.section("workflow", filters)[0] is state.content(filters).extras["workflow"]
 
 
 # --- Signals and proposed targets --------------------------------------------------------

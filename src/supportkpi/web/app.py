@@ -134,6 +134,31 @@ def _openapi_30(node: Any) -> Any:
     return out
 
 
+class _Kept:
+    """A section provider whose answers are kept per (filters, instant), so that the page
+    and the section endpoints read the same object, whichever asks first."""
+
+    def __init__(self, provider: Callable[..., Any], size: int = 2 * _CACHE_SIZE) -> None:
+        self.provider = provider
+        self.size = size
+        self._lock = threading.RLock()
+        self._kept: OrderedDict[tuple[Filters, datetime | None], Any] = OrderedDict()
+
+    def __call__(
+        self, source: Any, *, filters: Filters, config: Any = None, as_of: datetime | None = None
+    ) -> Any:
+        key = (filters, as_of)
+        with self._lock:
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                return self._kept[key]
+            found = self.provider(source, filters=filters, config=config, as_of=as_of)
+            self._kept[key] = found
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+            return found
+
+
 class _State:
     """The open store, one lock (a DuckDB connection serves one query at a time) and a
     small cache of built contents by filters."""
@@ -152,12 +177,13 @@ class _State:
         # tables, the SLA figures, the per-ticket workflow steps, the signals (one detection
         # run per period, which the proposed targets read too).
         self.metrics = MetricsCache(self.store, config)
+        # Each section's answer is kept per filters, for the page and the JSON endpoints.
         signals = SignalsSection()
         self.extras: dict[str, Any] = {
-            "sla": SlaSection(),
-            "workflow": WorkflowSection(),
-            "targets": TargetsSection(signals=signals),
-            "signals": signals,
+            "sla": _Kept(SlaSection()),
+            "workflow": _Kept(WorkflowSection()),
+            "targets": _Kept(TargetsSection(signals=signals)),
+            "signals": _Kept(signals),
         }
 
     def instant(self) -> datetime:
@@ -190,15 +216,10 @@ class _State:
 
     def section(self, name: str, filters: Filters) -> tuple[Any, datetime]:
         """The ``name`` section (``sla``, ``workflow``, ``signals``, ``targets``) for
-        ``filters`` and the instant it was read at: the page's own object when the page
-        was built for these filters, else what the same provider answers (it keeps its
-        engine answers per period, so no figure is computed twice)."""
+        ``filters`` and the instant it was read at: the very object the page shows for
+        these filters (the providers keep their answers), so no figure is computed twice."""
         with self.lock:
             instant = self.instant()
-            built = self.cache.get((filters, instant))
-            if built is not None:
-                self.cache.move_to_end((filters, instant))
-                return built.extras[name], instant
             provider = self.extras[name]
             found = provider(self.store, filters=filters, config=self.config, as_of=instant)
             return found, instant
