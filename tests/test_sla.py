@@ -177,3 +177,45 @@ def test_next_reply_one_row_per_awaited_message(con: Any) -> None:
     assert got[0][:4] == ("next_reply", 1, 1800.0, "met")  # 10:00 -> 10:30
     assert got[1] == ("next_reply", 2, 3600.0, "breached", 1800.0)  # 11:00, unanswered
     assert len(got) == 2
+
+
+UPDATES = Path(__file__).parent / "fixtures" / "kpis" / "sla_updates"
+_T = "2026-03-02T{}:00+00:00"
+
+
+def test_periodic_updates_and_clocks_a_solve_stopped(con: Any) -> None:
+    """sla_updates, calendar time, first response 1 h, next reply 30 min, periodic update 1 h,
+    as of 16:00. U1 replies 09:20, 10:00, 11:30, pending 11:40, customer 12:00, solved 14:00
+    with no reply. U2 solved 11:00 unanswered; U3 solved 09:30 unanswered. U4 reply and solve
+    at 09:10. U5 reply 09:10, silent solve 12:00. U6 created 14:30, reply 15:00. U7 reply and
+    pending at 09:10, another reply 13:00 while still pending."""
+    config = Config.model_validate(
+        {"sla": {"policies": [{"name": "std", "time": "calendar", "targets": {
+            "first_response": 3600, "next_reply": 1800, "periodic_update": 3600}}]}}
+    )  # fmt: skip
+    frame = sla_outcomes(
+        load_case(con, UPDATES), config, as_of=datetime(2026, 3, 2, 16, 0, tzinfo=UTC)
+    )
+    got = sorted(
+        (r.ticket_id, r.target, int(r.cycle), r.elapsed_s, r.outcome,
+         None if pd.isna(r.breached_by_s) else r.breached_by_s,
+         None if pd.isna(r.stopped_at) else r.stopped_at.isoformat())
+        for r in frame.to_pandas().itertuples()
+    )  # fmt: skip
+    assert got == [
+        ("U1", "first_response", 1, 1200.0, "met", None, _T.format("09:20")),
+        # 12:00 customer message, solved 14:00 with no reply: 2 h against 30 min
+        ("U1", "next_reply", 1, 7200.0, "breached", 5400.0, _T.format("14:00")),
+        ("U1", "periodic_update", 1, 2400.0, "met", None, _T.format("10:00")),
+        ("U1", "periodic_update", 2, 5400.0, "breached", 1800.0, _T.format("11:30")),
+        # cycle 3 (11:30) ended by pending after 10 min: owes nothing, no row
+        ("U2", "first_response", 1, 7200.0, "breached", 3600.0, _T.format("11:00")),
+        # U3: solved unanswered after 30 min: no row at all
+        ("U4", "first_response", 1, 600.0, "met", None, _T.format("09:10")),
+        ("U5", "first_response", 1, 600.0, "met", None, _T.format("09:10")),
+        ("U5", "periodic_update", 1, 10200.0, "breached", 6600.0, _T.format("12:00")),
+        ("U6", "first_response", 1, 1800.0, "met", None, _T.format("15:00")),
+        ("U6", "periodic_update", 1, 3600.0, "running", None, None),  # exactly at target
+        ("U7", "first_response", 1, 600.0, "met", None, _T.format("09:10")),
+        # U7's replies at 09:10 and 13:00 were made in pending: no update was owed
+    ]

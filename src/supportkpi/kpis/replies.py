@@ -7,8 +7,9 @@ starts nothing). A live customer message starts a wait when the item before it i
 reply or a solve and the ticket has had an agent reply already (the messages before the
 first reply are first response time, not next reply time). Later customer messages of
 the same burst join that wait. The wait ends at the next agent reply, or at the next solve
-(``ended_by = 'solved'``: no reply time is recorded, the clock just stops). Waits still
-running at ``as_of`` have ``waiting_so_far_s``.
+(``ended_by = 'solved'``: no reply time is recorded, the clock just stops; ``ended_at``
+says when, for a reply or a solve alike). Waits still running at ``as_of`` have
+``waiting_so_far_s``.
 
 For an agent-created ticket, agent messages before the first customer message are not
 replies (the clock has not started).
@@ -28,7 +29,7 @@ from supportkpi.kpis.inputs import Inputs
 from supportkpi.kpis.prepare import Prepared, events_of, prepare, ticket_dims
 from supportkpi.kpis.status import SOLVED_STATUSES, intervals_of, solve_starts
 
-__all__ = ["REPLY_COLUMNS", "reply_metrics"]
+__all__ = ["REPLY_COLUMNS", "agent_replies", "reply_metrics"]
 
 REPLY_COLUMNS: tuple[str, ...] = (
     "ticket_id",
@@ -36,6 +37,7 @@ REPLY_COLUMNS: tuple[str, ...] = (
     "next_reply_at",
     "next_reply_s",
     "ended_by",
+    "ended_at",
     "waiting_so_far_s",
     "channel",
     "type",
@@ -69,7 +71,10 @@ def reply_metrics(
     return table
 
 
-def _stream(prep: Prepared) -> ir.Table:
+def agent_replies(prep: Prepared) -> ir.Table:
+    """Public agent messages that answer the customer (ticket_id, at): those from the
+    ticket's clock start on, so an agent-created ticket's outreach before the customer's
+    first message is not a reply."""
     t = prep.tickets
     customer = events_of(prep, lambda r: r.is_public & (r.actor_role == "customer"))
     firsts = customer.group_by(c_ticket=customer.ticket_id).agg(first_cust=customer.at.min())
@@ -81,6 +86,12 @@ def _stream(prep: Prepared) -> ir.Table:
     agent = agent.inner_join(
         starts, (agent.ticket_id == starts.s_ticket) & (agent.at >= starts.start)
     )
+    return agent.select(ticket_id=agent.ticket_id, at=agent.at)
+
+
+def _stream(prep: Prepared) -> ir.Table:
+    customer = events_of(prep, lambda r: r.is_public & (r.actor_role == "customer"))
+    agent = agent_replies(prep)
     replies = agent.select(ticket_id=agent.ticket_id, at=agent.at, role=ibis.literal("agent"))
 
     iv = intervals_of(prep)
@@ -135,6 +146,11 @@ def _replies(prep: Prepared) -> ir.Table:
         next_reply_at=next_reply_at,
         next_reply_s=seconds_between(s.at, next_reply_at),
         ended_by=ended_by,
+        ended_at=ibis.cases(
+            (replied, s.next_agent_at),
+            (s.next_solve_at.notnull(), s.next_solve_at),
+            else_=ibis.null("timestamp('UTC')"),
+        ),
         waiting_so_far_s=ibis.ifelse(
             ended_by.isnull(), seconds_between(s.at, prep.as_of), ibis.null("float64")
         ),

@@ -6,6 +6,10 @@ so changing a policy changes history. Each target's clock:
 - ``first_response``: from the ticket's clock start to its first public agent reply.
 - ``next_reply``: from each customer message that awaits a reply (see
   :mod:`supportkpi.kpis.replies`) to the next agent reply, or to a solve.
+- ``periodic_update``: from each public agent reply to the next one, while the team owes
+  the customer news: a solve, or a status in the policy's ``pause_on`` (the customer owes
+  the next move), stops the clock. A reply made while the ticket is already in such a
+  status starts nothing.
 - ``resolution``: cycle 1 runs from creation to the first solve; every reopen starts a new
   cycle from the reopen instant to the next solve. Time spent in the policy's ``pause_on``
   statuses (``pending`` by default) is not counted; the clock resumes when the status changes.
@@ -13,6 +17,12 @@ so changing a policy changes history. Each target's clock:
 Elapsed time is in the policy's basis (business seconds in the policy's schedule, else the
 ticket's schedule; or calendar seconds). Elapsed equal to the target is met; anything more is
 breached, including a clock still running past its target.
+
+A reply clock stopped by a solve rather than by a reply (a first response or next reply
+the ticket was solved without, a periodic update cut short by a solve or a pause) is judged
+only when it had already run past its target: the customer waited longer than promised, so
+it is breached, with ``stopped_at`` the solve. Stopped in time, it owes nothing and proves
+nothing, so it has no row: a silent solve neither hides a breach nor earns a "met".
 """
 
 from __future__ import annotations
@@ -27,14 +37,14 @@ from supportkpi.kpis._time import as_instant, now_utc, seconds_between
 from supportkpi.kpis.business import clock_for
 from supportkpi.kpis.inputs import Inputs
 from supportkpi.kpis.prepare import prepare
-from supportkpi.kpis.replies import reply_metrics
-from supportkpi.kpis.status import intervals_of, solve_periods
+from supportkpi.kpis.replies import agent_replies, reply_metrics
+from supportkpi.kpis.status import SOLVED_STATUSES, intervals_of, solve_periods
 from supportkpi.kpis.tickets import ticket_metrics
 from supportkpi.policy import Config, default_config, policy_case, schedule_case
 
 __all__ = ["OUTCOME_COLUMNS", "TARGETS", "sla_outcomes"]
 
-TARGETS: tuple[str, ...] = ("first_response", "next_reply", "resolution")
+TARGETS: tuple[str, ...] = ("first_response", "next_reply", "periodic_update", "resolution")
 
 OUTCOME_COLUMNS: tuple[str, ...] = (
     "ticket_id",
@@ -114,12 +124,17 @@ def sla_outcomes(
     dims = tm.select("ticket_id", "created_at", **_dims(tm))
 
     # First response: one cycle per ticket.
+    # A ticket solved before any reply stops the clock at the solve (see the docstring).
+    unanswered = tm.first_solved_at.notnull() & (
+        tm.first_reply_at.isnull() | (tm.first_reply_at > tm.first_solved_at)
+    )
     first = tm.select(
         "ticket_id",
         target=ibis.literal("first_response"),
         cycle=ibis.literal(1, type="int64"),
         started_at=tm.clock_start_at,
-        stopped_at=tm.first_reply_at,
+        stopped_at=ibis.ifelse(unanswered, ibis.null(_TS), tm.first_reply_at),
+        void_at=ibis.ifelse(unanswered, tm.first_solved_at, ibis.null(_TS)),
         paused=ibis.literal(False),
         pause_s=ibis.literal(0.0, type="float64"),
         pause_bh_s=ibis.literal(0.0, type="float64"),
@@ -129,8 +144,7 @@ def sla_outcomes(
 
     # Next reply: one row per customer message awaiting a reply (numbered per ticket).
     rm = reply_metrics(inputs, cfg, as_of=instant, prepared=prep)
-    # A wait ended by a solve owes no reply: its clock just stops, so it has no outcome.
-    rm = rm.filter(rm.ended_by.isnull() | (rm.ended_by != "solved"))
+    solved = rm.ended_by.notnull() & (rm.ended_by == "solved")
     w = ibis.window(group_by="ticket_id", order_by="message_at")
     replies = rm.select(
         "ticket_id",
@@ -138,6 +152,7 @@ def sla_outcomes(
         cycle=(ibis.row_number().over(w) + 1).cast("int64"),  # row_number is 0-based
         started_at=rm.message_at,
         stopped_at=rm.next_reply_at,
+        void_at=ibis.ifelse(solved, rm.ended_at, ibis.null(_TS)),
         paused=ibis.literal(False),
         pause_s=ibis.literal(0.0, type="float64"),
         pause_bh_s=ibis.literal(0.0, type="float64"),
@@ -145,7 +160,10 @@ def sla_outcomes(
     )
 
     resolution = _resolution(prep, dims, cfg, instant)
-    rows = _uniform(first).union(_uniform(replies)).union(_uniform(resolution))
+    resolution = resolution.mutate(void_at=ibis.null(_TS))
+    periodic = _periodic(prep, dims, cfg)
+    rows = _uniform(first).union(_uniform(replies)).union(_uniform(periodic))
+    rows = rows.union(_uniform(resolution))
     rows = _with_policy(rows, cfg)
     rows = rows.filter(rows.policy.notnull())
     target_s = ibis.cases(
@@ -153,7 +171,8 @@ def sla_outcomes(
         else_=ibis.null("float64"),
     )
     rows = rows.mutate(
-        target_s=target_s.cast("float64"), sla_tmp_end=ibis.coalesce(rows.stopped_at, now)
+        target_s=target_s.cast("float64"),
+        sla_tmp_end=ibis.coalesce(rows.stopped_at, rows.void_at, now),
     )
     rows = rows.filter(rows.target_s.notnull())
     clock = clock_for(cfg).over(prep.tickets, instant)
@@ -174,18 +193,71 @@ def sla_outcomes(
         outcome=outcome,
         breached_by_s=ibis.ifelse(over, rows.elapsed_s - rows.target_s, ibis.null("float64")),
     )
+    # A clock stopped by a solve in time has no outcome; overrun, it is breached at the solve.
+    rows = rows.filter(rows.void_at.isnull() | over)
+    rows = rows.mutate(stopped_at=ibis.coalesce(rows.stopped_at, rows.void_at))
     return rows.select(*OUTCOME_COLUMNS)
 
 
 def _uniform(t: ir.Table) -> ir.Table:
-    """The same column types on every branch of the union."""
-    return t.mutate(
+    """The same columns, in the same order and of the same types, on every branch of the
+    union."""
+    return t.select(
+        "ticket_id",
+        "target",
         cycle=t.cycle.cast("int64"),
         started_at=t.started_at.cast(_TS),
         stopped_at=t.stopped_at.cast(_TS),
+        void_at=t.void_at.cast(_TS),
+        paused=t.paused.cast("boolean"),
         pause_s=t.pause_s.cast("float64"),
         pause_bh_s=t.pause_bh_s.cast("float64"),
-        paused=t.paused.cast("boolean"),
+        **_dims(t),
+    )
+
+
+def _periodic(prep: Any, dims: ir.Table, cfg: Config) -> ir.Table:
+    """Periodic update clocks: one per public agent reply (numbered per ticket), stopped by
+    the next reply, or voided (``void_at``) by a solve or a pause status, whichever is
+    first; a reply made inside such a status is voided at once."""
+    a = agent_replies(prep).distinct()
+    w = ibis.window(group_by="ticket_id", order_by="at")
+    a = a.mutate(next_at=a.at.lead().over(w), cycle=(ibis.row_number().over(w) + 1))
+    a = a.inner_join(dims.drop("created_at"), "ticket_id")
+    a = _with_policy(a, cfg)
+    iv = intervals_of(prep)
+    ivs = iv.select(
+        iv_ticket=iv.ticket_id, iv_status=iv.status, iv_start=iv.start_at, iv_end=iv.end_at,
+        iv_current=iv.is_current,
+    )  # fmt: skip
+    # Status spans still going on at or after the reply.
+    k = a.inner_join(ivs, (a.ticket_id == ivs.iv_ticket) & ((ivs.iv_end > a.at) | ivs.iv_current))
+    stops: ir.BooleanValue = k.iv_status.isin(SOLVED_STATUSES)
+    for policy in cfg.sla.policies:
+        if policy.pause_on:
+            stops = stops | ((k.policy == policy.name) & k.iv_status.isin(policy.pause_on))
+    k = k.filter(stops)
+    ends = k.group_by(e_ticket=k.ticket_id, e_at=k.at).agg(
+        void_at=ibis.greatest(k.iv_start, k.at).min()
+    )
+    r = a.left_join(ends, (a.ticket_id == ends.e_ticket) & (a.at == ends.e_at))
+    answered = r.next_at.notnull() & (r.void_at.isnull() | (r.next_at <= r.void_at))
+    return r.select(
+        "ticket_id",
+        target=ibis.literal("periodic_update"),
+        cycle=r.cycle,
+        started_at=r.at,
+        stopped_at=ibis.ifelse(answered, r.next_at, ibis.null(_TS)),
+        void_at=ibis.ifelse(answered, ibis.null(_TS), r.void_at),
+        paused=ibis.literal(False),
+        pause_s=ibis.literal(0.0, type="float64"),
+        pause_bh_s=ibis.literal(0.0, type="float64"),
+        priority=r.priority,
+        channel=r.channel,
+        type=r.type,
+        customer_tier=r.customer_tier,
+        team=r.team,
+        agent_id=r.agent_id,
     )
 
 
