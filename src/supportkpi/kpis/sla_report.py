@@ -124,9 +124,10 @@ def _between(
     since: date | datetime | None,
     until: date | datetime | None,
     as_of: datetime | None,
+    outcomes: Any = None,
 ) -> Any:
     """Outcomes whose clock started in [since, until) (``until`` as a date includes that day)."""
-    rows = sla_outcomes(source, config, as_of=_now(as_of))
+    rows = outcomes if outcomes is not None else sla_outcomes(source, config, as_of=_now(as_of))
     if since is not None:
         rows = rows.filter(rows.started_at >= as_of_literal(as_instant(since)))
     if until is not None:
@@ -145,17 +146,22 @@ def sla_summary(
     since: date | datetime | None = None,
     until: date | datetime | None = None,
     as_of: datetime | None = None,
+    outcomes: Any = None,
 ) -> pd.DataFrame:
     """Per group and target: met, breached, running, compliance = met / (met + breached).
 
     A clock still running past its target is already breached and counts as breached;
     ``running`` counts only clocks still within their target, which do not enter the
     compliance rate. Compliance is empty (NaN) for a group with nothing met or breached.
+
+    ``outcomes``: a table :func:`~supportkpi.kpis.sla.sla_outcomes` already returned for this
+    source, config and ``as_of`` (kept by a caller that asks for several periods); it is
+    filtered by period here instead of being computed again.
     """
     for column in by:
         if column not in SUMMARY_GROUPS:
             raise ValueError(f"cannot group SLA outcomes by {column!r}; use {SUMMARY_GROUPS}")
-    rows = _between(source, config, since, until, as_of)
+    rows = _between(source, config, since, until, as_of, outcomes)
     keys = [*by, "target"]
     counts = rows.group_by(keys).agg(
         met=(rows.outcome == "met").sum(),
@@ -183,10 +189,12 @@ def sla_breaches(
     since: date | datetime | None = None,
     until: date | datetime | None = None,
     as_of: datetime | None = None,
+    outcomes: Any = None,
 ) -> pd.DataFrame:
     """The worst breaches first (largest ``breached_by_s``), at most ``limit`` rows; running
-    clocks already past their target are included."""
-    rows = _between(source, config, since, until, as_of)
+    clocks already past their target are included. ``outcomes``: as for
+    :func:`sla_summary`."""
+    rows = _between(source, config, since, until, as_of, outcomes)
     rows = rows.filter(rows.outcome == "breached")
     rows = rows.order_by([rows.breached_by_s.desc(), rows.ticket_id, rows.target, rows.cycle])
     frame = rows.limit(limit).to_pandas()

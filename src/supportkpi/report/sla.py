@@ -23,7 +23,8 @@ from typing import Any
 
 import pandas as pd
 
-from supportkpi.kpis.sla import TARGETS
+from supportkpi.kpis._time import now_utc
+from supportkpi.kpis.sla import TARGETS, sla_outcomes
 from supportkpi.kpis.sla_report import sla_breaches, sla_summary
 from supportkpi.report.content import Filters
 
@@ -90,7 +91,10 @@ def summary_per_priority(fine: pd.DataFrame) -> pd.DataFrame:
 
 class SlaSection:
     """The provider (``extras={"sla": SlaSection()}``). It keeps the engine's answers per
-    (period, as_of) so that the dashboard's filter changes reuse them."""
+    (period, as_of) so that the dashboard's filter changes reuse them, and the outcomes of
+    the latest ``as_of``, materialized: outcomes do not depend on the period (it only picks
+    the clocks that started in it), so a new period re-reads them instead of recomputing
+    every clock."""
 
     def __init__(self, limit: int = BREACHES_SHOWN, keep: int = 4) -> None:
         self.limit = limit
@@ -98,6 +102,27 @@ class SlaSection:
         self._lock = threading.RLock()
         self._source: Any = None
         self._cache: dict[Hashable, tuple[pd.DataFrame, pd.DataFrame]] = {}
+        self._outcomes: Any = None
+        self._outcomes_key: Hashable = None
+
+    def _outcomes_of(self, source: Any, config: Any, as_of: datetime | None) -> Any:
+        """The materialized outcomes at ``as_of`` (kept while ``as_of`` and the config stay;
+        without ``as_of`` each call evaluates at its own now, so nothing is kept)."""
+        key = (as_of, id(config)) if as_of is not None else None
+        if key is None or key != self._outcomes_key:
+            self.release()
+            instant = as_of if as_of is not None else now_utc()
+            self._outcomes = sla_outcomes(source, config, as_of=instant).cache()
+            self._outcomes_key = key
+        return self._outcomes
+
+    def release(self) -> None:
+        """Free the materialized outcomes (the next call builds them again)."""
+        with self._lock:
+            table, self._outcomes, self._outcomes_key = self._outcomes, None, None
+            release = getattr(table, "release", None)
+            if callable(release):
+                release()
 
     def _engine(
         self, source: Any, filters: Filters, config: Any, as_of: datetime | None
@@ -106,16 +131,20 @@ class SlaSection:
         with self._lock:
             if source is not self._source:  # what is kept belongs to one source
                 self._cache.clear()
+                self.release()
                 self._source = source
             found = self._cache.get(key)
             if found is None:
                 since, until = filters.since, filters.until
+                outcomes = self._outcomes_of(source, config, as_of)
                 fine = sla_summary(
-                    source, config, by=SLA_FILTER_DIMS, since=since, until=until, as_of=as_of
-                )
+                    source, config, by=SLA_FILTER_DIMS, since=since, until=until, as_of=as_of,
+                    outcomes=outcomes,
+                )  # fmt: skip
                 worst = sla_breaches(
-                    source, config, limit=_ALL, since=since, until=until, as_of=as_of
-                )
+                    source, config, limit=_ALL, since=since, until=until, as_of=as_of,
+                    outcomes=outcomes,
+                )  # fmt: skip
                 found = (fine, worst)
                 if len(self._cache) >= self.keep:
                     self._cache.pop(next(iter(self._cache)))
@@ -143,4 +172,8 @@ def sla_extra(
     source: Any, *, filters: Filters, config: Any = None, as_of: datetime | None = None
 ) -> SlaView:
     """A one-off provider (the CLI's): nothing is kept between calls."""
-    return SlaSection()(source, filters=filters, config=config, as_of=as_of)
+    section = SlaSection()
+    try:
+        return section(source, filters=filters, config=config, as_of=as_of)
+    finally:
+        section.release()
