@@ -91,8 +91,16 @@ class _Plan:
 
 
 def _text(source: str, type_: str) -> str:
+    """The value as text: spaces trimmed, empty text as NULL.
+
+    Most values have no surrounding space, and testing for one is far cheaper than
+    ``trim`` (which builds a new string for every value), so only those are trimmed.
+    """
     if type_ == "VARCHAR":
-        return f"NULLIF(trim({source}), '')"
+        return (
+            f"CASE WHEN {source} LIKE ' %' OR {source} LIKE '% ' "
+            f"THEN NULLIF(trim({source}), '') ELSE NULLIF({source}, '') END"
+        )
     return f"NULLIF(trim(CAST({source} AS VARCHAR)), '')"
 
 

@@ -1,18 +1,26 @@
-"""Import files into a DuckDB store: stage, check across rows, then write in one transaction.
+"""Import files into a DuckDB store, in one transaction: nothing lost, nothing half-written.
 
-Steps, each a function below, so that a failure can be injected between them in tests:
+Files already imported (same SHA-256) are recognised first and not read again. Then:
 
-1. ``_stage``: every file is read by DuckDB into a temporary table per canonical table,
-   typed and checked row by row (:mod:`supportkpi.sources.stage`).
-2. ``_check_across_rows``: ids for events without one get an occurrence suffix when
-   identical; duplicate ids are resolved (first row wins); events must point at a ticket
-   of this import or of the store.
-3. ``_collect_rejects``: rejected rows get their file, line and final message.
-4. ``_write``: one transaction compares with what is stored (identical rows skipped,
-   changed rows replaced) and writes data, the ``imports`` row and the rejects.
+* **One pass** (:func:`_import_direct`), for data that needs no row located: each file
+  is read, typed, checked row by row and written to its table by one ``INSERT ... SELECT``
+  inside the transaction; then keys are checked across rows (duplicates, events naming
+  unknown tickets) and compared with what is stored. The first row that would need its
+  file and line reported (a reject, a duplicate id, an event for an unknown ticket, an
+  event without an id) rolls the pass back and the import starts again staged.
+* **Staged**, when some row must be reported or given a derived id:
 
-Nothing reaches the store's tables before step 4, and step 4 is a single transaction:
-a failure or a kill at any point leaves the store as it was.
+  1. ``_stage``: every file is read by DuckDB into a temporary table per canonical table,
+     typed and checked row by row (:mod:`supportkpi.sources.stage`).
+  2. ``_check_across_rows``: ids for events without one get an occurrence suffix when
+     identical; duplicate ids are resolved (first row wins); events must point at a ticket
+     of this import or of the store.
+  3. ``_collect_rejects``: rejected rows get their file, line and final message.
+  4. ``_write``: one transaction compares with what is stored (identical rows skipped,
+     changed rows replaced) and writes data, the ``imports`` row and the rejects.
+
+Either way the store's tables change only when the transaction commits: a failure or a
+kill at any point leaves the store as it was.
 """
 
 from __future__ import annotations
@@ -20,7 +28,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -129,33 +136,23 @@ class _Run:
     reject_kinds: list[str] = field(default_factory=list)
 
 
-# --- hashing (in a thread, while DuckDB reads) -----------------------------------------
+# --- checksums -------------------------------------------------------------------------
 
 
-class _Hasher(threading.Thread):
-    def __init__(self, paths: list[Path]) -> None:
-        super().__init__(daemon=True)
-        self.paths = paths
-        self.digests: dict[Path, str] = {}
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            for path in self.paths:
-                digest = hashlib.sha256()
-                with path.open("rb") as handle:
-                    while chunk := handle.read(1 << 22):
-                        digest.update(chunk)
-                self.digests[path] = digest.hexdigest()
-        except BaseException as exc:  # reported by the importing thread
-            self.error = exc
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
-def _imported_checksums(con: Any) -> set[str]:
-    seen: set[str] = set()
+def _imported_rows(con: Any) -> dict[str, int]:
+    """SHA-256 of every file imported before -> the rows it held."""
+    seen: dict[str, int] = {}
     for (files,) in con.execute("SELECT files FROM imports WHERE status = 'ok'").fetchall():
         for entry in json.loads(files or "[]"):
-            seen.add(str(entry.get("sha256")))
+            seen[str(entry.get("sha256"))] = int(entry.get("rows") or 0)
     return seen
 
 
@@ -439,7 +436,149 @@ def _write(
     return int(import_id)
 
 
+# --- one pass ----------------------------------------------------------------------------
+
+_HELD = -1
+"""``import_id`` given, inside the transaction, to a row the one pass cannot take as it is
+(a reject or an event without an id); finding one sends the import down the staged path."""
+
+
+def _insert_file(run: _Run, item: ProbedFile, index: int, import_id: int) -> int | None:
+    """Write one file's rows to its table; None when a row is held back."""
+    con = run.con
+    name = item.source.table
+    columns = ", ".join(ident(c) for c in TABLES[name].names)
+    good = "_e IS NULL"
+    if name == "events":  # tickets are written first: an unknown one is held back here
+        good += " AND NOT _derived AND ticket_id IN (SELECT ticket_id FROM tickets)"
+    (inserted,) = con.execute(
+        f"INSERT INTO {name} ({columns}, import_id) SELECT {columns}, CASE WHEN {good} "  # noqa: S608
+        f"THEN CAST(? AS BIGINT) ELSE CAST({_HELD} AS BIGINT) END "
+        f"FROM ({stage_select(item, index)})",
+        [import_id, str(item.source.path)],
+    ).fetchone()
+    (held,) = con.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {name} WHERE import_id = {_HELD} LIMIT 1)"  # noqa: S608
+    ).fetchone()
+    return None if held else int(inserted)
+
+
+def _unique_keys(run: _Run, name: str, import_id: int) -> bool:
+    """True when no key of this import repeats (grouped by a 64-bit hash of the key: a
+    repeated hash, even a collision, sends the import down the exact staged path)."""
+    key = ident(TABLES[name].key)
+    (repeats,) = run.con.execute(
+        f"SELECT count(*) FROM (SELECT hash({key}) AS h FROM {name} WHERE import_id = ? "  # noqa: S608
+        f"GROUP BY h HAVING count(*) > 1)",
+        [import_id],
+    ).fetchone()
+    return not repeats
+
+
+def _reconcile(run: _Run, name: str, import_id: int) -> tuple[int, int]:
+    """Rows of this import whose key was stored: identical ones are dropped (the stored
+    row stays), changed ones replace the stored row. Returns (identical, changed)."""
+    con = run.con
+    table = TABLES[name]
+    key = ident(table.key)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _sk_match AS SELECT n.{key} AS k, "  # noqa: S608
+        f"({_content(table, 'n')} IS NOT DISTINCT FROM {_content(table, 'o')}) AS same "
+        f"FROM {name} n JOIN {name} o ON o.{key} = n.{key} "
+        f"WHERE n.import_id = ? AND o.import_id <> ?",
+        [import_id, import_id],
+    )
+    same, changed = con.execute(
+        "SELECT count(*) FILTER (WHERE same), count(*) FILTER (WHERE NOT same) FROM _sk_match"
+    ).fetchone()
+    con.execute(
+        f"DELETE FROM {name} WHERE import_id = ? AND {key} IN "  # noqa: S608
+        f"(SELECT k FROM _sk_match WHERE same)",
+        [import_id],
+    )
+    con.execute(
+        f"DELETE FROM {name} WHERE import_id <> ? AND {key} IN "  # noqa: S608
+        f"(SELECT k FROM _sk_match WHERE NOT same)",
+        [import_id],
+    )
+    return int(same), int(changed)
+
+
+def _stored_rows(con: Any, name: str) -> int:
+    (rows,) = con.execute(f"SELECT count(*) FROM {name}").fetchone()  # noqa: S608
+    return int(rows)
+
+
+def _one_pass_possible(probed: list[ProbedFile]) -> bool:
+    """Events without an id column all need a derived id: stage them straight away."""
+    return all(p.source.table != "events" or "event_id" in p.columns for p in probed)
+
+
+def _import_direct(
+    run: _Run,
+    probed: list[ProbedFile],
+    digests: dict[Path, str],
+    started: datetime,
+    progress: Progress | None,
+) -> ImportSummary | None:
+    """The one pass; None (and nothing written) when the import must be staged."""
+    con = run.con
+    order = sorted(range(len(probed)), key=lambda i: _ORDER.index(probed[i].source.table))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        (import_id,) = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()
+        import_id = int(import_id)
+        stored = {name: _stored_rows(con, name) for name in TABLES}
+        rows: dict[int, int] = {}
+        for done, index in enumerate(order):
+            if progress:
+                progress(f"importing {probed[index].source.path.name}", done, len(order))
+            inserted = _insert_file(run, probed[index], index, import_id)
+            if inserted is None:
+                con.execute("ROLLBACK")
+                return None
+            rows[index] = inserted
+        read = {name: 0 for name in TABLES}
+        for index, count in rows.items():
+            read[probed[index].source.table] += count
+        present = [name for name in _ORDER if read[name]]
+        if not all(_unique_keys(run, name, import_id) for name in present):
+            con.execute("ROLLBACK")
+            return None
+        for name in TABLES:
+            same, changed = (
+                _reconcile(run, name, import_id) if read[name] and stored[name] else (0, 0)
+            )
+            run.counts[name] = TableCounts(
+                read=read[name], imported=read[name] - same - changed, updated=changed, skipped=same
+            )
+        files = [_imported_file(p, digests, rows[i]) for i, p in enumerate(probed)]
+        _write_rejects(run, import_id)
+        _write_import(run, import_id, started, files)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    if progress:
+        progress("written", len(order), len(order))
+    return ImportSummary(
+        import_id=import_id,
+        tables={name: run.counts[name] for name in TABLES},
+        rejects_by_reason={},
+        files=files,
+        source_tz=run.tz,
+    )
+
+
 # --- the whole import ------------------------------------------------------------------
+
+
+def _imported_file(item: ProbedFile, digests: dict[Path, str], rows: int) -> ImportedFile:
+    path = item.source.path
+    return ImportedFile(
+        path=str(path), table=item.source.table, size=path.stat().st_size,
+        sha256=digests[path], rows=rows,
+    )  # fmt: skip
 
 
 def _drop_stages(con: Any) -> None:
@@ -459,6 +598,41 @@ def _count(run: _Run) -> None:
         run.counts[name] = TableCounts(read=int(read), rejected=int(rejected), skipped=int(skipped))
 
 
+def _import_staged(
+    run: _Run,
+    probed: list[ProbedFile],
+    digests: dict[Path, str],
+    started: datetime,
+    strict: bool,
+    progress: Progress | None,
+) -> ImportSummary:
+    _stage(run, probed, progress)
+    files = [_imported_file(f.probed, digests, f.rows) for f in run.files]
+    _check_across_rows(run)
+    _count(run)
+    _collect_rejects(run)
+    by_reason: dict[str, int] = {}
+    for kind in run.reject_kinds:
+        by_reason[kind] = by_reason.get(kind, 0) + 1
+    examples = _examples(run)
+    if strict and run.rejects is not None:
+        first = examples[0]
+        raise StrictImportError(
+            f"{run.rejects.num_rows} row(s) rejected, nothing imported; first: "
+            f"{first.file}:{first.line}: {first.column}: {first.reason}",
+            fix="correct the rows (see docs/importing.md) or import without --strict",
+        )
+    import_id = _write(run, started, files, progress)
+    return ImportSummary(
+        import_id=import_id,
+        tables={name: run.counts[name] for name in TABLES},
+        rejects_by_reason=dict(sorted(by_reason.items())),
+        files=files,
+        source_tz=run.tz,
+        examples=examples,
+    )
+
+
 def run_import(
     con: Any,
     paths: Sequence[str | Path],
@@ -473,63 +647,32 @@ def run_import(
     tz = check_time_zone(con, tz)
     sources: list[SourceFile] = discover([Path(p) for p in paths])
     probed = [probe(con, s) for s in sources]
-    hasher = _Hasher([s.path for s in sources])
-    hasher.start()
+    digests = {s.path: _sha256(s.path) for s in sources}
+    seen = _imported_rows(con)
+    if all(digest in seen for digest in digests.values()):
+        return ImportSummary(
+            import_id=None,
+            tables={name: TableCounts() for name in TABLES},
+            rejects_by_reason={},
+            files=[_imported_file(p, digests, seen[digests[p.source.path]]) for p in probed],
+            already_imported=True,
+            source_tz=tz,
+        )
     (previous_tz,) = con.execute("SELECT current_setting('TimeZone')").fetchone()
     (previous_memory,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
     run = _Run(con=con, tz=tz)
     try:
         con.execute(f"SET TimeZone = {literal(tz)}")  # tz is a name DuckDB listed itself
-        # Staged rows spill to disk beyond this, keeping large imports' memory bounded.
+        # Rows beyond this spill to disk, keeping large imports' memory bounded.
         con.execute(f"SET memory_limit = {literal(IMPORT_MEMORY_LIMIT)}")
-        _stage(run, probed, progress)
-        hasher.join()
-        if hasher.error is not None:
-            raise hasher.error
-        files = [
-            ImportedFile(
-                path=str(f.probed.source.path),
-                table=f.probed.source.table,
-                size=f.probed.source.path.stat().st_size,
-                sha256=hasher.digests[f.probed.source.path],
-                rows=f.rows,
-            )
-            for f in run.files
-        ]
-        if {f.sha256 for f in files} <= _imported_checksums(con):
-            return ImportSummary(
-                import_id=None,
-                tables={name: TableCounts() for name in TABLES},
-                rejects_by_reason={},
-                files=files,
-                already_imported=True,
-                source_tz=tz,
-            )
-        _check_across_rows(run)
-        _count(run)
-        _collect_rejects(run)
-        by_reason: dict[str, int] = {}
-        for kind in run.reject_kinds:
-            by_reason[kind] = by_reason.get(kind, 0) + 1
-        examples = _examples(run)
-        if strict and run.rejects is not None:
-            first = examples[0]
-            raise StrictImportError(
-                f"{run.rejects.num_rows} row(s) rejected, nothing imported; first: "
-                f"{first.file}:{first.line}: {first.column}: {first.reason}",
-                fix="correct the rows (see docs/importing.md) or import without --strict",
-            )
-        import_id = _write(run, started, files, progress)
-        return ImportSummary(
-            import_id=import_id,
-            tables={name: run.counts[name] for name in TABLES},
-            rejects_by_reason=dict(sorted(by_reason.items())),
-            files=files,
-            source_tz=tz,
-            examples=examples,
-        )
+        summary = None
+        if _one_pass_possible(probed):
+            summary = _import_direct(run, probed, digests, started, progress)
+        if summary is None:
+            run = _Run(con=con, tz=tz)
+            summary = _import_staged(run, probed, digests, started, strict, progress)
+        return summary
     finally:
-        hasher.join()
         con.execute(f"SET TimeZone = {literal(str(previous_tz))}")
         con.execute(f"SET memory_limit = {literal(str(previous_memory))}")
         _drop_stages(con)
