@@ -111,6 +111,31 @@ def _ids(prefix: str, numbers: npt.NDArray[Any] | pa.Array, width: int = 9) -> p
     return pa.StringArray.from_buffers(len(values), pa.py_buffer(offsets), pa.py_buffer(chars))
 
 
+def _parquet_options(schema: pa.Schema, timed: str) -> dict[str, Any]:
+    """Writer options for one table: dictionary pages only where they pay, few statistics.
+
+    Dictionary encoding hashes every value; it is kept for the vocabulary columns (a handful
+    of distinct values) and skipped for ids, actors, timestamps and numbers, which are
+    (nearly) unique per row. Min/max statistics are written for the table's main time
+    column only (each part is one row group, so they let a reader skip parts by time).
+    Together this about halves the writing time; the values written are the same.
+    """
+    ids = {"ticket_id", "event_id", "contact_id", "customer_id", "merged_into", "actor_id"}
+    vocab = [f.name for f in schema if f.type == pa.string() and f.name not in ids]
+    return {
+        "compression": "snappy",
+        "use_dictionary": vocab,
+        "write_statistics": [timed],
+    }
+
+
+_PARQUET = {
+    "tickets": _parquet_options(TICKETS.arrow_schema(), "created_at"),
+    "events": _parquet_options(EVENTS.arrow_schema(), "at"),
+    "contacts": _parquet_options(CONTACTS.arrow_schema(), "arrived_at"),
+}
+
+
 def _take(vocab: Sequence[str | None], codes: npt.NDArray[Any]) -> pa.Array:
     codes = np.asarray(codes, dtype=np.int64)
     return pc.take(pa.array(list(vocab), pa.string()), pa.array(codes, mask=codes < 0))
@@ -513,7 +538,7 @@ class _Run:
             "subpick": rng.integers(0, 3, n_all),
         }
         self._write_tickets(d, tickets_cols, order)
-        cols = ev.columns(self.end)
+        cols = ev.columns(self.end, rank)
         self._write_events(d, cols, numbers)
         self._write_contacts(d, arr, c_parts, numbers, n_async)
         self._truth(
@@ -529,7 +554,8 @@ class _Run:
         path = self.out / table / f"part-{d:05d}.parquet"
         while len(self.pending) > 3:
             self.pending.pop(0).result()
-        self.pending.append(self.writer.submit(pq.write_table, data, path, compression="snappy"))
+        options = _PARQUET[table]
+        self.pending.append(self.writer.submit(pq.write_table, data, path, **options))
         self.counts[table] += data.num_rows
 
     def finish(self) -> None:
@@ -582,10 +608,7 @@ class _Run:
         self._write("tickets", d, data)
 
     def _write_events(self, d: int, cols: dict[str, Any], numbers: I64) -> None:
-        ticket = numbers[cols["ticket"]]
-        order = np.lexsort((np.arange(len(ticket)), cols["at"], ticket))
-        cols = {k: v[order] for k, v in cols.items()}
-        ticket = ticket[order]
+        ticket = numbers[cols["ticket"]]  # already sorted by ticket number, time, insertion
         n = len(ticket)
         role = cols["role"].astype(np.int64)
         actor = cols["actor"]
