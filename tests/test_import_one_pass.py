@@ -187,3 +187,27 @@ def test_files_imported_before_are_not_read_again(
         assert {Path(f.path).name: f.rows for f in again.files} == {
             "tickets.csv": 3, "events.csv": 4
         }  # fmt: skip
+
+
+def test_events_in_several_files_are_checked_against_tickets_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    head, *lines = EVENTS.splitlines()
+    data = tmp_path / "d"
+    _write(data, "tickets.csv", TICKETS)
+    _write(data / "events", "part-1.csv", "\n".join([head, *lines[:2]]) + "\n")
+    _write(data / "events", "part-2.csv", "\n".join([head, *lines[2:]]) + "\n")
+    spy = _Spy(monkeypatch)
+    with open_store(tmp_path / "s.duckdb") as store:
+        assert store.import_files([data]).tables["events"].imported == 4
+        assert spy.calls == 0
+        _write(
+            data / "events", "part-3.csv", head + "\nE-9,T-9,2026-03-05T08:00:00Z,note,agent,A-1,\n"
+        )
+        summary = store.import_files([data])
+        assert spy.calls == 1
+        assert [(Path(e.file).name, e.line, e.reason) for e in summary.examples] == [
+            ("part-3.csv", 2, "event for unknown ticket 'T-9'")
+        ]
+        assert summary.tables["events"].skipped == 4
+        assert len(_rows(store, "events")) == 4

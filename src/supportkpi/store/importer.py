@@ -443,14 +443,23 @@ _HELD = -1
 (a reject or an event without an id); finding one sends the import down the staged path."""
 
 
-def _insert_file(run: _Run, item: ProbedFile, index: int, import_id: int) -> int | None:
-    """Write one file's rows to its table; None when a row is held back."""
+def _insert_file(
+    run: _Run, item: ProbedFile, index: int, import_id: int, *, tickets_known: bool = False
+) -> int | None:
+    """Write one file's rows to its table; None when a row is held back.
+
+    With ``tickets_known`` an event naming a ticket the store does not hold (tickets are
+    written first) is held back here, while its row is at hand: cheaper than a check
+    afterwards for one file, dearer for many (the tickets are looked up per file).
+    """
     con = run.con
     name = item.source.table
     columns = ", ".join(ident(c) for c in TABLES[name].names)
     good = "_e IS NULL"
-    if name == "events":  # tickets are written first: an unknown one is held back here
-        good += " AND NOT _derived AND ticket_id IN (SELECT ticket_id FROM tickets)"
+    if name == "events":
+        good += " AND NOT _derived"
+        if tickets_known:
+            good += " AND ticket_id IN (SELECT ticket_id FROM tickets)"
     (inserted,) = con.execute(
         f"INSERT INTO {name} ({columns}, import_id) SELECT {columns}, CASE WHEN {good} "  # noqa: S608
         f"THEN CAST(? AS BIGINT) ELSE CAST({_HELD} AS BIGINT) END "
@@ -473,6 +482,16 @@ def _unique_keys(run: _Run, name: str, import_id: int) -> bool:
         [import_id],
     ).fetchone()
     return not repeats
+
+
+def _known_tickets(run: _Run, import_id: int) -> bool:
+    """True when every event of this import names a ticket of the store (old or new)."""
+    (unknown,) = run.con.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM events e WHERE import_id = ? AND NOT EXISTS "
+        "(SELECT 1 FROM tickets t WHERE t.ticket_id = e.ticket_id) LIMIT 1)",
+        [import_id],
+    ).fetchone()
+    return not unknown
 
 
 def _reconcile(run: _Run, name: str, import_id: int) -> tuple[int, int]:
@@ -530,10 +549,13 @@ def _import_direct(
         import_id = int(import_id)
         stored = {name: _stored_rows(con, name) for name in TABLES}
         rows: dict[int, int] = {}
+        one_events_file = sum(p.source.table == "events" for p in probed) == 1
         for done, index in enumerate(order):
             if progress:
                 progress(f"importing {probed[index].source.path.name}", done, len(order))
-            inserted = _insert_file(run, probed[index], index, import_id)
+            inserted = _insert_file(
+                run, probed[index], index, import_id, tickets_known=one_events_file
+            )
             if inserted is None:
                 con.execute("ROLLBACK")
                 return None
@@ -542,7 +564,9 @@ def _import_direct(
         for index, count in rows.items():
             read[probed[index].source.table] += count
         present = [name for name in _ORDER if read[name]]
-        if not all(_unique_keys(run, name, import_id) for name in present):
+        if not all(_unique_keys(run, name, import_id) for name in present) or (
+            read["events"] and not one_events_file and not _known_tickets(run, import_id)
+        ):
             con.execute("ROLLBACK")
             return None
         for name in TABLES:
