@@ -13,17 +13,16 @@ import json
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from supportkpi.errors import Location, UserError
-from supportkpi.model.schema import CONTACTS, EVENTS, TICKETS
 from supportkpi.simulate import operation as op
 from supportkpi.simulate.clock import Clock
 from supportkpi.simulate.events import EventBuffer
@@ -38,22 +37,19 @@ from supportkpi.simulate.queue import (
     serve,
 )
 from supportkpi.simulate.scenarios import Scenario, check_scenarios, plan_scenarios
+from supportkpi.simulate.tables import PARQUET, contacts_table, events_table, tickets_table
+from supportkpi.simulate.tables import ids as make_ids
 
 __all__ = ["SimulationResult", "simulate"]
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 DAY = 86400
-UTC_US = pa.timestamp("us", tz="UTC")
 REPEAT_SHARE = 0.12
 OUTBOUND_SHARE = 0.03
 DUPLICATE_SHARE = 0.02
 _ASYNC_SHARE = float(op.CHANNEL_SHARE[[0, 3, 4]].sum() / op.CHANNEL_SHARE.sum())
 _MEAN_WEEKDAY = float(op.WEEKDAY_FACTOR.mean())
-_OUTCOMES = ("abandoned", "deflected", "abandoned", "callback", "answered")
-_TAG_VOCAB = sorted({t for tags in op.TYPE_TAGS.values() for t in tags})
-_TAG_MAIN = np.array([_TAG_VOCAB.index(op.TYPE_TAGS[t][0]) for t in op.TYPES])
-_TAG_SUBS = [np.array([_TAG_VOCAB.index(x) for x in op.TYPE_TAGS[t][1:]]) for t in op.TYPES]
 assert (OUT_IVR_ABANDON, OUT_DEFLECTED, OUT_ABANDONED, OUT_CALLBACK, OUT_ANSWERED) == (
     0, 1, 2, 3, 4
 )  # fmt: skip
@@ -81,71 +77,6 @@ class _Pool:
     gold: npt.NDArray[np.bool_] = field(default_factory=lambda: np.empty(0, bool))
     weight: F64 = field(default_factory=lambda: np.empty(0, np.float64))
     day: I64 = field(default_factory=lambda: np.empty(0, np.int64))
-
-
-def _ids(prefix: str, numbers: npt.NDArray[Any] | pa.Array, width: int = 9) -> pa.Array:
-    """``prefix`` + the number zero-padded to ``width`` digits, as one Arrow string array.
-
-    The characters are laid out in a numpy byte matrix (every id has the same length), one
-    digit column at a time: about four times faster than formatting, padding and joining
-    strings with Arrow kernels.
-    """
-    values = numbers.to_numpy() if isinstance(numbers, pa.Array) else np.asarray(numbers)
-    values = values.astype(np.int64, copy=False)
-    if values.size and (values.min() < 0 or values.max() >= 10**width):  # wider than width
-        text = pc.utf8_lpad(pc.cast(pa.array(values, pa.int64()), pa.string()), width, "0")
-        return pc.binary_join_element_wise(prefix, text, "")
-    head = np.frombuffer(prefix.encode(), np.uint8)
-    size = len(head) + width
-    chars = np.empty((len(values), size), np.uint8)
-    chars[:, : len(head)] = head
-    # 32-bit division is several times faster than 64-bit; ids beyond 2**32 take the slow one
-    wide = bool(values.size) and int(values.max()) >= 2**32
-    rest: npt.NDArray[Any] = values.astype(np.uint64 if wide else np.uint32)
-    ten: Any = rest.dtype.type(10)
-    for column in range(size - 1, len(head) - 1, -1):
-        quotient = rest // ten
-        chars[:, column] = (rest - quotient * ten).astype(np.uint8) + ord("0")
-        rest = quotient
-    offsets = np.arange(0, (len(values) + 1) * size, size, dtype=np.int32)
-    return pa.StringArray.from_buffers(len(values), pa.py_buffer(offsets), pa.py_buffer(chars))
-
-
-def _parquet_options(schema: pa.Schema, timed: str) -> dict[str, Any]:
-    """Writer options for one table: dictionary pages only where they pay, few statistics.
-
-    Dictionary encoding hashes every value; it is kept for the vocabulary columns (a handful
-    of distinct values) and skipped for ids, actors, timestamps and numbers, which are
-    (nearly) unique per row. Min/max statistics are written for the table's main time
-    column only (each part is one row group, so they let a reader skip parts by time).
-    Together this about halves the writing time; the values written are the same.
-    """
-    ids = {"ticket_id", "event_id", "contact_id", "customer_id", "merged_into", "actor_id"}
-    vocab = [f.name for f in schema if f.type == pa.string() and f.name not in ids]
-    return {
-        "compression": "snappy",
-        "use_dictionary": vocab,
-        "write_statistics": [timed],
-    }
-
-
-_PARQUET = {
-    "tickets": _parquet_options(TICKETS.arrow_schema(), "created_at"),
-    "events": _parquet_options(EVENTS.arrow_schema(), "at"),
-    "contacts": _parquet_options(CONTACTS.arrow_schema(), "arrived_at"),
-}
-
-
-def _take(vocab: Sequence[str | None], codes: npt.NDArray[Any]) -> pa.Array:
-    codes = np.asarray(codes, dtype=np.int64)
-    return pc.take(pa.array(list(vocab), pa.string()), pa.array(codes, mask=codes < 0))
-
-
-def _ts(seconds: npt.NDArray[Any]) -> pa.Array:
-    values = np.asarray(seconds, dtype=np.float64)
-    missing = np.isnan(values)
-    micros = np.round(np.where(missing, 0.0, values) * 1e6).astype(np.int64)
-    return pa.array(micros, UTC_US, mask=missing)
 
 
 def _check(days: int, tickets_per_day: float, staffing: float) -> None:
@@ -549,14 +480,18 @@ class _Run:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def _write(self, table: str, d: int, data: pa.Table) -> None:
-        """Write a part in the background (Arrow releases the GIL), at most a day behind."""
+    def _write(self, table: str, d: int, rows: int, build: Callable[[], pa.Table]) -> None:
+        """Build and write a part on the writer thread, at most about a day behind.
+
+        Arrow and numpy release the GIL in their kernels, so the strings of one day are laid
+        out and written while the next day is simulated. ``build`` only reads arrays that
+        the simulation no longer changes.
+        """
         path = self.out / table / f"part-{d:05d}.parquet"
         while len(self.pending) > 3:
             self.pending.pop(0).result()
-        options = _PARQUET[table]
-        self.pending.append(self.writer.submit(pq.write_table, data, path, **options))
-        self.counts[table] += data.num_rows
+        self.pending.append(self.writer.submit(_build_and_write, build, path, PARQUET[table]))
+        self.counts[table] += rows
 
     def finish(self) -> None:
         for future in self.pending:
@@ -565,99 +500,20 @@ class _Run:
 
     def _write_tickets(self, d: int, c: dict[str, Any], order: I64) -> None:
         c = {k: np.asarray(v)[order] for k, v in c.items()}
-        n = len(c["n"])
-        main_tag = _TAG_MAIN[c["type"]]
-        subs_len = np.array([len(x) for x in _TAG_SUBS])
-        sub_table = np.full((len(_TAG_SUBS), int(subs_len.max())), -1, np.int64)
-        for i, x in enumerate(_TAG_SUBS):
-            sub_table[i, : len(x)] = x
-        sub_tag = sub_table[c["type"], c["subpick"] % subs_len[c["type"]]]
-        lengths = 1 + c["sub"].astype(np.int64)
-        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
-        values = np.empty(int(offsets[-1]), np.int64)
-        values[offsets[:-1]] = main_tag
-        values[offsets[:-1][c["sub"]] + 1] = sub_tag[c["sub"]]
-        tags = pa.ListArray.from_arrays(pa.array(offsets), _take(_TAG_VOCAB, values))
-        agent_ids = [a.agent_id for a in op.OPERATION.agents]
-        team_of = [a.team for a in op.OPERATION.agents]
-        merged = c["merged"]
-        data = pa.table(
-            {
-                "ticket_id": _ids("T-", c["n"]),
-                "created_at": _ts(c["created"]),
-                "channel": _take(op.CHANNELS, c["channel"]),
-                "customer_id": _ids("C-", c["customer"]),
-                "created_by": _take(("customer", "agent"), c["created_by"]),
-                "type": _take(op.TYPES, c["type"]),
-                "tags": tags,
-                "priority": _take(op.PRIORITIES, c["priority"]),
-                "customer_tier": _take(op.TIERS, c["gold"].astype(np.int64)),
-                "team": _take(team_of, c["owner"]),
-                "agent_id": _take(agent_ids, c["owner"]),
-                "product": _take(op.PRODUCTS, c["product"]),
-                "brand": pa.array(np.full(n, "acme", object), pa.string()),
-                "subject": _take(op.TYPE_SUBJECTS, c["type"]),
-                "merged_into": pc.if_else(
-                    pa.array(merged >= 0),
-                    _ids("T-", np.maximum(merged, 0)),
-                    pa.scalar(None, pa.string()),
-                ),
-            },
-            schema=TICKETS.arrow_schema(),
-        )
-        self._write("tickets", d, data)
+        self._write("tickets", d, len(order), partial(tickets_table, c))
 
     def _write_events(self, d: int, cols: dict[str, Any], numbers: I64) -> None:
         ticket = numbers[cols["ticket"]]  # already sorted by ticket number, time, insertion
-        n = len(ticket)
-        role = cols["role"].astype(np.int64)
-        actor = cols["actor"]
-        agent_ids = [a.agent_id for a in op.OPERATION.agents]
-        customer_ids = _ids("C-", np.where(role == 0, actor, 0))
-        agent_txt = _take(agent_ids, np.where(role == 1, actor, -1))
-        actor_id = pc.if_else(
-            pa.array(role == 0),
-            customer_ids,
-            pc.if_else(pa.array(role == 2), pa.scalar(op.BOT_ID, pa.string()), agent_txt),
-        )
-        public = cols["public"]
-        promised = cols["promised_at"].astype(np.float64)
-        promised[cols["promised_at"] < 0] = np.nan
-        data = pa.table(
-            {
-                "event_id": _ids("E-", np.arange(self.next_event, self.next_event + n), 11),
-                "ticket_id": _ids("T-", ticket),
-                "at": _ts(cols["at"].astype(np.float64)),
-                "kind": _take(tuple(EVENT_KIND_NAMES), cols["kind"]),
-                "actor_role": _take(("customer", "agent", "bot", "system"), role),
-                "actor_id": actor_id,
-                "public": pa.array(public == 1, pa.bool_(), mask=public < 0),
-                "status": _take(
-                    ("new", "open", "pending", "on_hold", "solved", "closed"), cols["status"]
-                ),
-                "priority": _take(op.PRIORITIES, cols["priority"]),
-                "team": _take(op.TEAMS, cols["team"]),
-                "assignee_id": _take(agent_ids, cols["assignee"]),
-                "escalated_to": _take(op.ESCALATION_TARGETS, cols["escalated_to"]),
-                "promised_at": _ts(promised),
-                "work_seconds": pa.array(
-                    cols["work_seconds"], pa.float64(), mask=np.isnan(cols["work_seconds"])
-                ),
-                "rating": _take(("good", "bad"), cols["rating"]),
-            },
-            schema=EVENTS.arrow_schema(),
-        )
+        first, n = self.next_event, len(ticket)
         self.next_event += n
-        self._write("events", d, data)
+        self._write("events", d, n, partial(events_table, cols, ticket, first))
 
     def _write_contacts(
         self, d: int, arr: dict[str, Any], parts: list[dict[str, Any]], numbers: I64, n_async: int
     ) -> None:
-        tables: list[pa.Table] = []
         made = n_async
-        agent_ids = [a.agent_id for a in op.OPERATION.agents]
+        blocks: list[dict[str, Any]] = []
         for part in parts:
-            s = part["served"]
             sel = part["sel"]
             n = len(sel)
             ticket = np.full(n, -1, np.int64)
@@ -666,38 +522,17 @@ class _Run:
             made += k
             part["ticket_numbers"] = ticket
             part["contact_numbers"] = np.arange(self.next_contact, self.next_contact + n)
-            talk = np.where(s.outcome == OUT_ANSWERED, np.round(s.talk, 1), np.nan)
-            name = op.CHANNELS[part["channel"]]
-            queue = [f"{name}-{t}" for t in op.TYPES]
-            tables.append(
-                pa.table(
-                    {
-                        "contact_id": _ids("K-", part["contact_numbers"]),
-                        "channel": pa.array(np.full(n, name, object), pa.string()),
-                        "arrived_at": _ts(arr["created"][sel]),
-                        "queued_at": _ts(s.queued),
-                        "answered_at": _ts(s.answered),
-                        "abandoned_at": _ts(s.abandoned),
-                        "ended_at": _ts(s.ended),
-                        "outcome": _take(_OUTCOMES, s.outcome),
-                        "talk_seconds": pa.array(talk, mask=np.isnan(talk)),
-                        "hold_seconds": pa.array(np.round(s.hold, 1), mask=np.isnan(s.hold)),
-                        "wrap_seconds": pa.array(np.round(s.wrap, 1), mask=np.isnan(s.wrap)),
-                        "queue": _take(queue, arr["type"][sel]),
-                        "agent_id": _take(agent_ids, part["agent"]),
-                        "customer_id": _ids("C-", arr["customer"][sel]),
-                        "ticket_id": pc.if_else(
-                            pa.array(ticket >= 0),
-                            _ids("T-", np.maximum(ticket, 0)),
-                            pa.scalar(None, pa.string()),
-                        ),
-                    },
-                    schema=CONTACTS.arrow_schema(),
-                )
-            )
             self.next_contact += n
-        data = pa.concat_tables(tables) if tables else CONTACTS.arrow_schema().empty_table()
-        self._write("contacts", d, data)
+            blocks.append(
+                {
+                    **part,
+                    "arrived": arr["created"][sel],
+                    "type": arr["type"][sel],
+                    "customer": arr["customer"][sel],
+                }
+            )
+        rows = sum(len(b["sel"]) for b in blocks)
+        self._write("contacts", d, rows, partial(contacts_table, blocks))
 
     # -- truth and follow-ups -----------------------------------------------------------------
 
@@ -717,7 +552,7 @@ class _Run:
         res_split: Any,
     ) -> None:
         def ids(prefix: str, nums: npt.NDArray[Any]) -> list[str]:
-            return [str(x) for x in _ids(prefix, np.asarray(nums, np.int64)).to_pylist()]
+            return [str(x) for x in make_ids(prefix, np.asarray(nums, np.int64)).to_pylist()]
 
         n_split = len(split)
         for s in self.scenarios:
@@ -807,8 +642,10 @@ class _Run:
         }
 
 
-EVENT_KIND_NAMES = ("message", "note", "status", "priority", "assignment", "escalation",
-                    "promise", "work", "rating", "confirmation")  # fmt: skip
+def _build_and_write(build: Callable[[], pa.Table], path: Path, options: dict[str, Any]) -> None:
+    pq.write_table(build(), path, **options)
+
+
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 

@@ -1,0 +1,309 @@
+"""The Arrow tables of one simulated day, built from numpy columns, and how they are written.
+
+The simulation works on integer codes; strings appear only here. Ids are laid out as bytes
+in a numpy matrix (every id of a kind has the same length) instead of being formatted by
+string kernels, vocabulary columns are one ``take`` from a small string array, and
+timestamps are integer microseconds. The table builders are pure functions of their
+arguments, so they can run on the writer thread while the next day is simulated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from supportkpi.model.schema import CONTACTS, EVENTS, TICKETS
+from supportkpi.simulate import operation as op
+from supportkpi.simulate.queue import OUT_ANSWERED
+
+__all__ = ["PARQUET", "contacts_table", "events_table", "ids", "tickets_table"]
+
+UTC_US = pa.timestamp("us", tz="UTC")
+EVENT_KINDS = ("message", "note", "status", "priority", "assignment", "escalation", "promise",
+               "work", "rating", "confirmation")  # fmt: skip
+ROLES = ("customer", "agent", "bot", "system")
+STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
+OUTCOMES = ("abandoned", "deflected", "abandoned", "callback", "answered")
+AGENT_IDS = tuple(a.agent_id for a in op.OPERATION.agents)
+AGENT_TEAMS = tuple(a.team for a in op.OPERATION.agents)
+_TAG_VOCAB = sorted({t for tags in op.TYPE_TAGS.values() for t in tags})
+_TAG_MAIN = np.array([_TAG_VOCAB.index(op.TYPE_TAGS[t][0]) for t in op.TYPES])
+_TAG_SUBS = [np.array([_TAG_VOCAB.index(x) for x in op.TYPE_TAGS[t][1:]]) for t in op.TYPES]
+
+
+def _parquet_options(schema: pa.Schema, timed: str) -> dict[str, Any]:
+    """Writer options for one table: dictionary pages only where they pay, few statistics.
+
+    Dictionary encoding hashes every value; it is kept for the vocabulary columns (a handful
+    of distinct values) and skipped for ids, actors, timestamps and numbers, which are
+    (nearly) unique per row. Min/max statistics are written for the table's main time
+    column only (each part is one row group, so they let a reader skip parts by time).
+    Together this about halves the writing time; the values written are the same.
+    """
+    unique = {"ticket_id", "event_id", "contact_id", "customer_id", "merged_into", "actor_id"}
+    vocab = [f.name for f in schema if f.type == pa.string() and f.name not in unique]
+    return {"compression": "snappy", "use_dictionary": vocab, "write_statistics": [timed]}
+
+
+PARQUET = {
+    "tickets": _parquet_options(TICKETS.arrow_schema(), "created_at"),
+    "events": _parquet_options(EVENTS.arrow_schema(), "at"),
+    "contacts": _parquet_options(CONTACTS.arrow_schema(), "arrived_at"),
+}
+# The events part is handed over with dictionary columns (see events_table): the writer
+# takes their codes as they are instead of hashing every string. Without the Arrow schema
+# in the file (it would name dictionary types) the columns read back as the canonical
+# strings, not-null flags included; ticket ids (about 11 events per ticket) join the
+# dictionary columns, with room for a day of a large run in one dictionary page.
+PARQUET["events"] |= {
+    "use_dictionary": [*PARQUET["events"]["use_dictionary"], "ticket_id"],
+    "store_schema": False,
+    "dictionary_pagesize_limit": 16 << 20,
+}
+
+# -- string columns --------------------------------------------------------------------------
+
+
+def _strings(
+    chars: npt.NDArray[np.uint8],
+    lengths: npt.NDArray[Any] | None = None,
+    valid: npt.NDArray[np.bool_] | None = None,
+) -> pa.Array:
+    """One Arrow string per row of the byte matrix ``chars``, cut to ``lengths`` if given.
+
+    Rows where ``valid`` is false are null (their length must be 0).
+    """
+    n, width = chars.shape
+    if lengths is None:
+        offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
+        data = np.ascontiguousarray(chars)
+    else:
+        offsets = np.zeros(n + 1, np.int32)
+        np.cumsum(lengths, out=offsets[1:])
+        data = chars[np.arange(width) < lengths[:, None]]
+    if valid is None or bool(valid.all()):
+        return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    nulls = n - int(np.count_nonzero(valid))
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data), bitmap, nulls)
+
+
+def _id_chars(prefix: str, values: npt.NDArray[Any], width: int) -> npt.NDArray[np.uint8] | None:
+    """``prefix`` + zero-padded digits as a byte matrix; None when a value needs more digits.
+
+    The digits are computed one column at a time into a column-major matrix (contiguous
+    writes; 32-bit division is several times faster than 64-bit) and transposed once.
+    """
+    values = np.asarray(values).astype(np.int64, copy=False)
+    if values.size and (values.min() < 0 or values.max() >= 10**width):
+        return None
+    head = np.frombuffer(prefix.encode(), np.uint8)
+    size = len(head) + width
+    columns = np.empty((size, len(values)), np.uint8)
+    columns[: len(head)] = head[:, None]
+    wide = bool(values.size) and int(values.max()) >= 2**32
+    rest: npt.NDArray[Any] = values.astype(np.uint64 if wide else np.uint32)
+    ten: Any = rest.dtype.type(10)
+    for column in range(size - 1, len(head) - 1, -1):
+        quotient = rest // ten
+        np.add(rest - quotient * ten, ord("0"), out=columns[column], casting="unsafe")
+        rest = quotient
+    return np.ascontiguousarray(columns.T)
+
+
+def ids(prefix: str, numbers: npt.NDArray[Any], width: int = 9) -> pa.Array:
+    """``prefix`` + the number zero-padded to ``width`` digits, as one Arrow string array."""
+    chars = _id_chars(prefix, numbers, width)
+    if chars is not None:
+        return _strings(chars)
+    # wider (or negative) numbers: Arrow kernels, padded to at least ``width``
+    text = pc.utf8_lpad(pc.cast(pa.array(np.asarray(numbers), pa.int64()), pa.string()), width, "0")
+    return pc.binary_join_element_wise(prefix, text, "")
+
+
+def _optional_ids(prefix: str, numbers: npt.NDArray[Any], width: int = 9) -> pa.Array:
+    """Like :func:`ids`, null where the number is negative."""
+    numbers = np.asarray(numbers, np.int64)
+    valid = numbers >= 0
+    chars = _id_chars(prefix, np.maximum(numbers, 0), width)
+    if chars is None:
+        text = ids(prefix, np.maximum(numbers, 0), width)
+        return pc.if_else(pa.array(valid), text, pa.scalar(None, pa.string()))
+    lengths = np.where(valid, chars.shape[1], 0)
+    return _strings(chars, lengths, valid)
+
+
+def _constant(text: str, n: int) -> pa.Array:
+    chars = np.broadcast_to(np.frombuffer(text.encode(), np.uint8), (n, len(text.encode())))
+    return _strings(np.ascontiguousarray(chars))
+
+
+def _take(vocab: Sequence[str | None], codes: npt.NDArray[Any]) -> pa.Array:
+    """``vocab[code]`` per row as strings; negative codes are null."""
+    codes = np.asarray(codes)
+    return pc.take(pa.array(list(vocab), pa.string()), pa.array(codes, mask=codes < 0))
+
+
+def _codes(vocab: Sequence[str], codes: npt.NDArray[Any]) -> pa.DictionaryArray:
+    """Like :func:`_take`, as a dictionary array (for a writer that keeps the codes)."""
+    codes = np.asarray(codes)
+    index = pa.array(codes.astype(np.int8 if len(vocab) < 128 else np.int32), mask=codes < 0)
+    return pa.DictionaryArray.from_arrays(index, pa.array(list(vocab), pa.string()))
+
+
+def _ts(seconds: npt.NDArray[Any]) -> pa.Array:
+    """Epoch seconds (float, NaN = null) as UTC microseconds."""
+    values = np.asarray(seconds, dtype=np.float64)
+    missing = np.isnan(values)
+    micros = np.round(np.where(missing, 0.0, values) * 1e6).astype(np.int64)
+    return pa.array(micros, UTC_US, mask=missing)
+
+
+def _whole_ts(
+    seconds: npt.NDArray[np.int64], valid: npt.NDArray[np.bool_] | None = None
+) -> pa.Array:
+    """Whole epoch seconds as UTC microseconds (exact; the same values as :func:`_ts`)."""
+    micros = np.asarray(seconds, np.int64) * 1_000_000
+    return pa.array(micros, UTC_US, mask=None if valid is None else ~valid)
+
+
+_ACTOR_POOL = pa.array([*AGENT_IDS, op.BOT_ID], pa.string())
+
+
+def _actor_ids(role: npt.NDArray[Any], actor: npt.NDArray[np.int64]) -> pa.Array:
+    """Customer id, agent id or the bot's id by role; null for the system.
+
+    Customer ids are laid out only for the customers' events, then one ``take`` picks from
+    them, the agents and the bot: cheaper than three full string columns and two merges.
+    """
+    customer, agent, bot = role == 0, (role == 1) & (actor >= 0), role == 2
+    customers = ids("C-", actor[customer])
+    k = len(customers)
+    index = np.where(agent, k + actor, k + len(AGENT_IDS)).astype(np.int32)
+    index[customer] = np.arange(k, dtype=np.int32)
+    pool = pa.concat_arrays([customers, _ACTOR_POOL])
+    return pc.take(pool, pa.array(index, mask=~(customer | agent | bot)))
+
+
+# -- tables -----------------------------------------------------------------------------------
+
+
+def tickets_table(c: dict[str, npt.NDArray[Any]]) -> pa.Table:
+    """The tickets part from per-ticket codes, already in ticket-number order."""
+    n = len(c["n"])
+    main_tag = _TAG_MAIN[c["type"]]
+    subs_len = np.array([len(x) for x in _TAG_SUBS])
+    sub_table = np.full((len(_TAG_SUBS), int(subs_len.max())), -1, np.int64)
+    for i, x in enumerate(_TAG_SUBS):
+        sub_table[i, : len(x)] = x
+    sub_tag = sub_table[c["type"], c["subpick"] % subs_len[c["type"]]]
+    lengths = 1 + c["sub"].astype(np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    values = np.empty(int(offsets[-1]), np.int64)
+    values[offsets[:-1]] = main_tag
+    values[offsets[:-1][c["sub"]] + 1] = sub_tag[c["sub"]]
+    tags = pa.ListArray.from_arrays(pa.array(offsets), _take(_TAG_VOCAB, values))
+    return pa.table(
+        {
+            "ticket_id": ids("T-", c["n"]),
+            "created_at": _whole_ts(c["created"]),
+            "channel": _take(op.CHANNELS, c["channel"]),
+            "customer_id": ids("C-", c["customer"]),
+            "created_by": _take(("customer", "agent"), c["created_by"]),
+            "type": _take(op.TYPES, c["type"]),
+            "tags": tags,
+            "priority": _take(op.PRIORITIES, c["priority"]),
+            "customer_tier": _take(op.TIERS, c["gold"].astype(np.int8)),
+            "team": _take(AGENT_TEAMS, c["owner"]),
+            "agent_id": _take(AGENT_IDS, c["owner"]),
+            "product": _take(op.PRODUCTS, c["product"]),
+            "brand": _constant("acme", n),
+            "subject": _take(op.TYPE_SUBJECTS, c["type"]),
+            "merged_into": _optional_ids("T-", c["merged"]),
+        },
+        schema=TICKETS.arrow_schema(),
+    )
+
+
+def events_table(
+    cols: dict[str, npt.NDArray[Any]], ticket: npt.NDArray[np.int64], first_event: int
+) -> pa.Table:
+    """The events part from the sorted event columns; ``ticket`` holds ticket numbers.
+
+    Vocabulary columns and ticket ids are dictionary arrays (written with
+    ``PARQUET["events"]`` they read back as the canonical string columns).
+    """
+    n = len(ticket)
+    role = cols["role"]
+    public = cols["public"]
+    promised = cols["promised_at"]
+    work = cols["work_seconds"]
+    low = int(ticket[0]) if n else 0
+    high = int(ticket[-1]) if n else -1  # sorted by ticket number
+    ticket_ids = pa.DictionaryArray.from_arrays(
+        pa.array((ticket - low).astype(np.int32)), ids("T-", np.arange(low, high + 1))
+    )
+    data = {
+        "event_id": ids("E-", np.arange(first_event, first_event + n), 11),
+        "ticket_id": ticket_ids,
+        "at": _whole_ts(cols["at"]),
+        "kind": _codes(EVENT_KINDS, cols["kind"]),
+        "actor_role": _codes(ROLES, role),
+        "actor_id": _actor_ids(role, cols["actor"]),
+        "public": pa.array(public == 1, pa.bool_(), mask=public < 0),
+        "status": _codes(STATUSES, cols["status"]),
+        "priority": _codes(op.PRIORITIES, cols["priority"]),
+        "team": _codes(op.TEAMS, cols["team"]),
+        "assignee_id": _codes(AGENT_IDS, cols["assignee"]),
+        "escalated_to": _codes(op.ESCALATION_TARGETS, cols["escalated_to"]),
+        "promised_at": _whole_ts(promised, promised >= 0),
+        "work_seconds": pa.array(work, pa.float64(), mask=np.isnan(work)),
+        "rating": _codes(("good", "bad"), cols["rating"]),
+    }
+    fields = [pa.field(f.name, data[f.name].type, f.nullable) for f in EVENTS.arrow_schema()]
+    return pa.table(data, schema=pa.schema(fields))
+
+
+def contacts_table(parts: list[dict[str, Any]]) -> pa.Table:
+    """The contacts part: one block per real-time channel (see the engine's queue step).
+
+    Each part holds ``channel`` (code), ``contact_numbers``, ``ticket_numbers`` (-1 = no
+    ticket), ``arrived``, ``type``, ``customer``, ``agent`` and the queue's ``served``.
+    """
+    tables: list[pa.Table] = []
+    for part in parts:
+        s = part["served"]
+        n = len(part["contact_numbers"])
+        talk = np.where(s.outcome == OUT_ANSWERED, np.round(s.talk, 1), np.nan)
+        name = op.CHANNELS[part["channel"]]
+        queue = [f"{name}-{t}" for t in op.TYPES]
+        hold = np.round(s.hold, 1)
+        wrap = np.round(s.wrap, 1)
+        tables.append(
+            pa.table(
+                {
+                    "contact_id": ids("K-", part["contact_numbers"]),
+                    "channel": _constant(name, n),
+                    "arrived_at": _whole_ts(part["arrived"]),
+                    "queued_at": _ts(s.queued),
+                    "answered_at": _ts(s.answered),
+                    "abandoned_at": _ts(s.abandoned),
+                    "ended_at": _ts(s.ended),
+                    "outcome": _take(OUTCOMES, s.outcome),
+                    "talk_seconds": pa.array(talk, mask=np.isnan(talk)),
+                    "hold_seconds": pa.array(hold, mask=np.isnan(hold)),
+                    "wrap_seconds": pa.array(wrap, mask=np.isnan(wrap)),
+                    "queue": _take(queue, part["type"]),
+                    "agent_id": _take(AGENT_IDS, part["agent"]),
+                    "customer_id": ids("C-", part["customer"]),
+                    "ticket_id": _optional_ids("T-", part["ticket_numbers"]),
+                },
+                schema=CONTACTS.arrow_schema(),
+            )
+        )
+    return pa.concat_tables(tables) if tables else CONTACTS.arrow_schema().empty_table()
