@@ -128,7 +128,9 @@ class _Run:
         self.next_contact = 1
         self.next_customer = 1
         self.counts = {"tickets": 0, "events": 0, "contacts": 0}
-        self.writer = ThreadPoolExecutor(max_workers=1)
+        # two writers: the events part of one day is built and written while the other
+        # parts (and the next day's) go on beside it; the OS spreads the three threads
+        self.writer = ThreadPoolExecutor(max_workers=2)
         self.pending: list[Future[None]] = []
         self.knobs = self._knobs()
         self.tier1 = op.OPERATION.tier1
