@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
 from supportkpi.simulate.tables import _actor_ids, _codes, _optional_ids, ids
 
@@ -51,3 +52,9 @@ def test_codes_read_as_their_strings() -> None:
     out = _codes(("low", "high"), np.array([1, -1, 0], np.int8))
     assert out.type == pa.dictionary(pa.int8(), pa.string())
     assert out.dictionary_decode().to_pylist() == ["high", None, "low"]
+
+
+def test_codes_refuse_a_vocabulary_with_repeats() -> None:
+    # repeated dictionary values would make the Parquet bytes depend on hashing order
+    with pytest.raises(ValueError, match="repeat"):
+        _codes(("tier1-a", "tier1-a", "tier2"), np.array([0, 2], np.int8))

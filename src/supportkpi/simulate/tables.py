@@ -30,7 +30,7 @@ ROLES = ("customer", "agent", "bot", "system")
 STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
 OUTCOMES = ("abandoned", "deflected", "abandoned", "callback", "answered")
 AGENT_IDS = tuple(a.agent_id for a in op.OPERATION.agents)
-AGENT_TEAMS = tuple(a.team for a in op.OPERATION.agents)
+AGENT_TEAM = np.array([op.TEAMS.index(a.team) for a in op.OPERATION.agents], np.int8)
 _TAG_VOCAB = sorted({t for tags in op.TYPE_TAGS.values() for t in tags})
 _TAG_MAIN = np.array([_TAG_VOCAB.index(op.TYPE_TAGS[t][0]) for t in op.TYPES])
 _TAG_SUBS = [np.array([_TAG_VOCAB.index(x) for x in op.TYPE_TAGS[t][1:]]) for t in op.TYPES]
@@ -55,14 +55,16 @@ PARQUET = {
     "events": _parquet_options(EVENTS.arrow_schema(), "at"),
     "contacts": _parquet_options(CONTACTS.arrow_schema(), "arrived_at"),
 }
-# The events part is handed over with dictionary columns (see events_table): the writer
-# takes their codes as they are instead of hashing every string. Without the Arrow schema
-# in the file (it would name dictionary types) the columns read back as the canonical
-# strings, not-null flags included; ticket ids (about 11 events per ticket) join the
-# dictionary columns, with room for a day of a large run in one dictionary page.
+# Tickets and events are handed over with dictionary columns (see _coded_table): the
+# writer takes their codes as they are instead of hashing every string. Without the Arrow
+# schema in the file (it would name dictionary types) the columns read back as the
+# canonical strings, not-null flags included (``tags`` reads back as list<element: string>,
+# as it did with the schema stored). Events' ticket ids (about 11 events per ticket) join
+# the dictionary columns, with room for a day of a large run in one dictionary page.
+PARQUET["tickets"] |= {"store_schema": False}
 PARQUET["events"] |= {
-    "use_dictionary": [*PARQUET["events"]["use_dictionary"], "ticket_id"],
     "store_schema": False,
+    "use_dictionary": [*PARQUET["events"]["use_dictionary"], "ticket_id"],
     "dictionary_pagesize_limit": 16 << 20,
 }
 
@@ -150,10 +152,22 @@ def _take(vocab: Sequence[str | None], codes: npt.NDArray[Any]) -> pa.Array:
 
 
 def _codes(vocab: Sequence[str], codes: npt.NDArray[Any]) -> pa.DictionaryArray:
-    """Like :func:`_take`, as a dictionary array (for a writer that keeps the codes)."""
+    """Like :func:`_take`, as a dictionary array (for a writer that keeps the codes).
+
+    The vocabulary must not repeat a value: the Parquet writer's bytes would then depend on
+    which of the equal entries its hashing meets first.
+    """
+    if len(set(vocab)) != len(vocab):
+        raise ValueError(f"dictionary values repeat: {vocab}")
     codes = np.asarray(codes)
     index = pa.array(codes.astype(np.int8 if len(vocab) < 128 else np.int32), mask=codes < 0)
     return pa.DictionaryArray.from_arrays(index, pa.array(list(vocab), pa.string()))
+
+
+def _coded_table(data: dict[str, pa.Array], schema: pa.Schema) -> pa.Table:
+    """``data`` under ``schema``'s names and nullability, dictionary columns kept as such."""
+    fields = [pa.field(f.name, data[f.name].type, f.nullable) for f in schema]
+    return pa.table(data, schema=pa.schema(fields))
 
 
 def _ts(seconds: npt.NDArray[Any]) -> pa.Array:
@@ -194,7 +208,10 @@ def _actor_ids(role: npt.NDArray[Any], actor: npt.NDArray[np.int64]) -> pa.Array
 
 
 def tickets_table(c: dict[str, npt.NDArray[Any]]) -> pa.Table:
-    """The tickets part from per-ticket codes, already in ticket-number order."""
+    """The tickets part from per-ticket codes, already in ticket-number order.
+
+    Vocabulary columns are dictionary arrays (see ``PARQUET["tickets"]``).
+    """
     n = len(c["n"])
     main_tag = _TAG_MAIN[c["type"]]
     subs_len = np.array([len(x) for x in _TAG_SUBS])
@@ -208,26 +225,24 @@ def tickets_table(c: dict[str, npt.NDArray[Any]]) -> pa.Table:
     values[offsets[:-1]] = main_tag
     values[offsets[:-1][c["sub"]] + 1] = sub_tag[c["sub"]]
     tags = pa.ListArray.from_arrays(pa.array(offsets), _take(_TAG_VOCAB, values))
-    return pa.table(
-        {
-            "ticket_id": ids("T-", c["n"]),
-            "created_at": _whole_ts(c["created"]),
-            "channel": _take(op.CHANNELS, c["channel"]),
-            "customer_id": ids("C-", c["customer"]),
-            "created_by": _take(("customer", "agent"), c["created_by"]),
-            "type": _take(op.TYPES, c["type"]),
-            "tags": tags,
-            "priority": _take(op.PRIORITIES, c["priority"]),
-            "customer_tier": _take(op.TIERS, c["gold"].astype(np.int8)),
-            "team": _take(AGENT_TEAMS, c["owner"]),
-            "agent_id": _take(AGENT_IDS, c["owner"]),
-            "product": _take(op.PRODUCTS, c["product"]),
-            "brand": _constant("acme", n),
-            "subject": _take(op.TYPE_SUBJECTS, c["type"]),
-            "merged_into": _optional_ids("T-", c["merged"]),
-        },
-        schema=TICKETS.arrow_schema(),
-    )
+    data = {
+        "ticket_id": ids("T-", c["n"]),
+        "created_at": _whole_ts(c["created"]),
+        "channel": _codes(op.CHANNELS, c["channel"]),
+        "customer_id": ids("C-", c["customer"]),
+        "created_by": _codes(("customer", "agent"), c["created_by"]),
+        "type": _codes(op.TYPES, c["type"]),
+        "tags": tags,
+        "priority": _codes(op.PRIORITIES, c["priority"]),
+        "customer_tier": _codes(op.TIERS, c["gold"].astype(np.int8)),
+        "team": _codes(op.TEAMS, np.where(c["owner"] >= 0, AGENT_TEAM[c["owner"]], -1)),
+        "agent_id": _codes(AGENT_IDS, c["owner"]),
+        "product": _codes(op.PRODUCTS, c["product"]),
+        "brand": _codes(("acme",), np.zeros(n, np.int8)),
+        "subject": _codes(op.TYPE_SUBJECTS, c["type"]),
+        "merged_into": _optional_ids("T-", c["merged"]),
+    }
+    return _coded_table(data, TICKETS.arrow_schema())
 
 
 def events_table(
@@ -265,8 +280,7 @@ def events_table(
         "work_seconds": pa.array(work, pa.float64(), mask=np.isnan(work)),
         "rating": _codes(("good", "bad"), cols["rating"]),
     }
-    fields = [pa.field(f.name, data[f.name].type, f.nullable) for f in EVENTS.arrow_schema()]
-    return pa.table(data, schema=pa.schema(fields))
+    return _coded_table(data, EVENTS.arrow_schema())
 
 
 def contacts_table(parts: list[dict[str, Any]]) -> pa.Table:
