@@ -26,6 +26,9 @@ def test_ids_are_zero_padded_and_wider_numbers_are_kept_whole() -> None:
     # a number with more digits than the width is not cut (slower path, same rule)
     assert ids("T-", np.array([3, 1_234_567_890])).to_pylist() == ["T-000000003", "T-1234567890"]
     assert ids("K-", np.array([], np.int64)).to_pylist() == []
+    # widths with no leading digits before the 4-digit groups, and with three
+    assert ids("X-", np.array([5, 12_345_678]), 8).to_pylist() == ["X-00000005", "X-12345678"]
+    assert ids("", np.array([0, 906]), 3).to_pylist() == ["000", "906"]
 
 
 def test_optional_ids_are_null_for_negative_numbers() -> None:
