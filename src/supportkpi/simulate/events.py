@@ -109,8 +109,10 @@ class EventBuffer:
         ticket = self._column("ticket")
         at = self._column("at")
         kept = np.flatnonzero(at < until)
-        t_key = ticket[kept] if rank is None else np.asarray(rank, np.int64)[ticket[kept]]
-        a_key = at[kept]
+        everything = len(kept) == len(at)  # most days: no event after the period
+        t_key = ticket if everything else ticket[kept]
+        t_key = t_key if rank is None else np.asarray(rank, np.int64)[t_key]
+        a_key = at if everything else at[kept]
         order = kept
         if len(kept):
             a_key = a_key - a_key.min()
