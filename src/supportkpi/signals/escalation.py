@@ -1,18 +1,26 @@
-"""Escalation spike: the day's escalation rate far above its recent baseline.
+"""Escalation spike: the share of recent tickets already escalated far above its baseline.
 
-Rate of a local day = tickets first escalated during the day / demand tickets created
-during the day. Both are known when the day ends, so the signal is raised at the end of
-the first day that crosses. Baseline: median of the previous ``baseline_days`` judged
-days (at least ``min_tickets`` each) and their MAD. A day is a spike when, all at once,
+Judged at the end of every hour ``H`` on a window of the 24 hours before it: of the
+demand tickets created in ``[H - 24 h, H)``, the share first escalated before ``H``. Both
+are known at ``H``, so a spike is raised at the end of the first hour whose window
+crosses, from nothing but the data recorded by then. Counting the window's own tickets
+(a cohort) keeps a Monday morning comparable with other days: the weekend's tickets
+escalated on Monday are outside its cohort.
+
+Baseline: the windows ending at the same local hour on the previous ``baseline_days``
+days of the same kind (weekdays together; Saturday and Sunday each alone: the desk
+escalates on working days), skipping days that already held a spike, each with at least
+``min_tickets``; their median rate and MAD, at least ``min_baseline_days`` of them. A
+window is a spike when, all at once,
 
 * it has at least ``min_escalations`` escalations,
 * its rate is at least ``min_ratio`` x the baseline rate,
 * its robust z-score ``(rate - median) / scale`` is at least ``min_z``, where ``scale`` is
-  1.4826 x MAD but never below the binomial standard error of a day of that size,
+  1.4826 x MAD but never below the binomial standard error of a window of that size,
 * the binomial probability of that many escalations at the baseline rate is at most
   ``max_p``.
 
-Spike days at most ``merge_gap_days`` apart are one signal. Its drivers compare the
+Spike windows at most ``merge_gap_days`` apart are one signal. Its drivers compare the
 escalated tickets of the spike with those of the baseline days: the types, tags and
 products whose share grew.
 """
@@ -20,74 +28,109 @@ products whose share grew.
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from supportkpi.kpis._time import as_of_literal
 from supportkpi.signals.context import Context, binom_sf, hourly
 from supportkpi.signals.model import Driver, Signal, confidence_of, evidence
 
-__all__ = ["TOP_PRODUCT_LIFT", "daily_escalation_rates", "detect_escalation_spikes"]
+__all__ = ["TOP_PRODUCT_LIFT", "detect_escalation_spikes", "escalation_windows"]
 
 TOP_PRODUCT_LIFT = 0.15
 """A product whose share of escalations grew by this much names the spike (its subject)
 and its escalated tickets are the evidence."""
 
+WINDOW_HOURS = 24
 
-def daily_escalation_rates(ctx: Context) -> pd.DataFrame:
-    """Per local day: ``day`` (local midnight), ``tickets``, ``escalations``, ``rate``."""
+
+def escalation_windows(ctx: Context) -> pd.DataFrame:
+    """One row per hour that ended by ``until``: ``end`` (UTC instant), ``day`` and
+    ``hour`` (local midnight and local hour of the window's last hour), ``tickets``
+    (demand tickets created in the 24 hours before ``end``), ``escalations`` (those of
+    them first escalated before ``end``) and ``rate``."""
+    columns = ["end", "day", "hour", "tickets", "escalations", "rate"]
     m = ctx.metrics()
     demand = m.filter(m.is_demand)
     created = hourly(demand, "created_at", tickets=demand.count())
-    esc = m.filter(m.first_escalated_at.notnull())
-    escalated = hourly(esc, "first_escalated_at", escalations=esc.count())
-    frame = pd.concat(
-        [
-            created.assign(day=ctx.local_day(created["hour"]))[["day", "tickets"]],
-            escalated.assign(day=ctx.local_day(escalated["hour"]))[["day", "escalations"]],
-        ]
+    if created.empty:
+        return pd.DataFrame(columns=columns)
+    esc = demand.filter(demand.first_escalated_at.notnull())
+    esc = esc.mutate(escalated_hour=esc.first_escalated_at.truncate("h"))
+    pairs = hourly(esc, "created_at", "escalated_hour", n=esc.count())
+    last = pd.Timestamp(ctx.until).floor("h") - pd.Timedelta(hours=1)
+    hours = pd.date_range(created["hour"].min(), last, freq="h")
+    if len(hours) == 0:
+        return pd.DataFrame(columns=columns)
+    made = created.groupby("hour")["tickets"].sum().reindex(hours, fill_value=0)
+    tickets = made.rolling(WINDOW_HOURS, min_periods=1).sum().to_numpy()
+    # a ticket created in hour bucket c and escalated in bucket x counts in the windows
+    # whose last hour b satisfies x <= b <= c + 23: add it over that span
+    change = np.zeros(len(hours) + 1)
+    if not pairs.empty:
+        start = hours[0]
+        escalated = pd.to_datetime(pairs["escalated_hour"], utc=True)
+        c = ((pairs["hour"] - start) // pd.Timedelta(hours=1)).to_numpy()
+        x = ((escalated - start) // pd.Timedelta(hours=1)).to_numpy()
+        lo = np.maximum(x, c)
+        hi = np.minimum(c + WINDOW_HOURS - 1, len(hours) - 1)
+        keep = (lo <= hi) & (c >= 0)
+        np.add.at(change, lo[keep], pairs["n"].to_numpy()[keep])
+        np.subtract.at(change, hi[keep] + 1, pairs["n"].to_numpy()[keep])
+    escalations = np.cumsum(change)[: len(hours)]
+    local = pd.Series(hours).dt.tz_convert(ctx.tz)
+    frame = pd.DataFrame(
+        {
+            "end": hours + pd.Timedelta(hours=1),
+            "day": local.dt.normalize().to_numpy(),
+            "hour": local.dt.hour.to_numpy(),
+            "tickets": tickets.astype(int),
+            "escalations": np.rint(escalations).astype(int),
+        }
     )
-    if frame.empty:
-        return pd.DataFrame(columns=["day", "tickets", "escalations", "rate"])
-    days = frame.groupby("day", as_index=False).sum(numeric_only=True).fillna(0)
-    days = days.sort_values("day").reset_index(drop=True)
-    days["tickets"] = days["tickets"].astype(int)
-    days["escalations"] = days["escalations"].astype(int)
-    days["rate"] = days["escalations"] / days["tickets"].where(days["tickets"] > 0)
-    return days
+    frame["rate"] = frame["escalations"] / frame["tickets"].where(frame["tickets"] > 0)
+    return frame
 
 
 def _day_class(day: pd.Timestamp) -> int:
     """Weekdays share a baseline; Saturday and Sunday each have their own (escalations
-    mostly happen on working days, so a weekend day's rate is not comparable)."""
-    return min(int(day.weekday()), 5) if day.weekday() >= 5 else 0
+    mostly happen on working days, so a weekend window's rate is not comparable)."""
+    return int(day.weekday()) if day.weekday() >= 5 else 0
 
 
-def _judge(ctx: Context, days: pd.DataFrame) -> pd.DataFrame:
+def _judge(ctx: Context, windows: pd.DataFrame) -> pd.DataFrame:
     s = ctx.settings.escalation
     rows = []
     flagged: set[pd.Timestamp] = set()
-    usable = days[days["tickets"] >= s.min_tickets]
-    classes = usable["day"].map(_day_class)
-    for _, row in days.iterrows():
-        end = ctx.day_end(row["day"])
-        if end > ctx.until or row["tickets"] < s.min_tickets:
-            continue
-        lookback = row["day"] - pd.Timedelta(days=s.baseline_days)
-        prior = usable[
-            (usable["day"] < row["day"])
-            & (usable["day"] >= lookback)
-            & (classes == _day_class(row["day"]))
-            & ~usable["day"].isin(flagged)
+    usable = windows[windows["tickets"] >= s.min_tickets]
+    ends = [pd.Timestamp(x) for x in usable["end"]]
+    local_days = [pd.Timestamp(x) for x in usable["day"]]
+    hours = [int(x) for x in usable["hour"]]
+    counts = [
+        (int(n), int(e)) for n, e in zip(usable["tickets"], usable["escalations"], strict=True)
+    ]
+    # (day, local hour) -> rate of the usable windows; a repeated hour (DST) keeps its last
+    rate_at = {(d, h): e / n for d, h, (n, e) in zip(local_days, hours, counts, strict=True)}
+    days = sorted(set(local_days))
+    for end, day, hour, (n, e) in zip(ends, local_days, hours, counts, strict=True):
+        lookback = day - pd.Timedelta(days=s.baseline_days)
+        kind = _day_class(day)
+        rates = [
+            rate_at[(d, hour)]
+            for d in days
+            if lookback <= d < day
+            and _day_class(d) == kind
+            and d not in flagged
+            and (d, hour) in rate_at
         ]
-        if len(prior) < s.min_baseline_days:
+        if len(rates) < s.min_baseline_days:
             continue
-        rates = prior["rate"].to_numpy(dtype=float)
-        p0 = float(pd.Series(rates).median())
-        mad = float(pd.Series(abs(rates - p0)).median())
-        n, e = int(row["tickets"]), int(row["escalations"])
+        values = np.asarray(rates, dtype=float)
+        p0 = float(np.median(values))
+        mad = float(np.median(np.abs(values - p0)))
         rate = e / n
         floor = max(p0, 0.5 / n)
         scale = max(1.4826 * mad, math.sqrt(floor * (1 - floor) / n))
@@ -97,11 +140,11 @@ def _judge(ctx: Context, days: pd.DataFrame) -> pd.DataFrame:
             e >= s.min_escalations and rate >= s.min_ratio * floor and z >= s.min_z and p <= s.max_p
         )
         if spike:
-            flagged.add(row["day"])
+            flagged.add(day)
         rows.append(
             {
-                "day": row["day"],
                 "end": end,
+                "day": day,
                 "tickets": n,
                 "escalations": e,
                 "rate": rate,
@@ -115,14 +158,15 @@ def _judge(ctx: Context, days: pd.DataFrame) -> pd.DataFrame:
 
 
 def _runs(judged: pd.DataFrame, gap_days: int) -> list[pd.DataFrame]:
-    """Spike days at most ``gap_days`` apart form one incident (a weekend between two
-    spike days does not split it)."""
+    """Spike windows at most ``gap_days`` days apart form one incident (a weekend between
+    two spike days does not split it)."""
     spikes = judged[judged["spike"]]
     runs: list[pd.DataFrame] = []
     start = 0
-    days = list(spikes["day"])
-    for i in range(1, len(days) + 1):
-        if i == len(days) or (days[i] - days[i - 1]).days > gap_days + 1:
+    ends = list(spikes["end"])
+    gap = pd.Timedelta(days=gap_days + 1)
+    for i in range(1, len(ends) + 1):
+        if i == len(ends) or ends[i] - ends[i - 1] > gap:
             runs.append(spikes.iloc[start:i])
             start = i
     return [run for run in runs if not run.empty]
@@ -171,26 +215,41 @@ def _drivers(
     return drivers[: ctx.settings.escalation.max_drivers], ids
 
 
+def _window_details(row: pd.Series) -> dict[str, object]:
+    return {
+        "end": pd.Timestamp(row["end"]).isoformat(),
+        "tickets": int(row["tickets"]),
+        "escalations": int(row["escalations"]),
+        "rate": float(row["rate"]),
+        "baseline": float(row["baseline"]),
+        "z": float(row["z"]),
+        "p": float(row["p"]),
+    }
+
+
 def detect_escalation_spikes(ctx: Context) -> list[Signal]:
-    """One signal per run of consecutive spike days (see the module docstring)."""
+    """One signal per run of spike windows (see the module docstring). It is raised at
+    the end of the run's first spike window (``observed`` and ``baseline`` are that
+    window's); ``score`` is the run's highest z, and the drivers and evidence cover the
+    escalations of the whole run."""
     s = ctx.settings.escalation
-    days = daily_escalation_rates(ctx)
-    if days.empty:
+    windows = escalation_windows(ctx)
+    if windows.empty:
         return []
-    judged = _judge(ctx, days)
+    judged = _judge(ctx, windows)
     if judged.empty:
         return []
     out: list[Signal] = []
     for run in _runs(judged, s.merge_gap_days):
         first = run.iloc[0]
-        detected_at = first["end"]
+        detected_at = pd.Timestamp(first["end"]).to_pydatetime()
         if not ctx.reportable(detected_at):
             continue
-        start = ctx.day_end(first["day"] - pd.Timedelta(days=1))
-        end = run.iloc[-1]["end"]
-        base_start = ctx.day_end(first["day"] - pd.Timedelta(days=s.baseline_days + 1))
+        start = detected_at - timedelta(hours=WINDOW_HOURS)
+        end = pd.Timestamp(run.iloc[-1]["end"]).to_pydatetime()
+        base_start = start - timedelta(days=s.baseline_days)
         drivers, ids = _drivers(ctx, start, end, base_start)
-        observed = float(run["escalations"].sum() / run["tickets"].sum())
+        observed = float(first["rate"])
         baseline = float(first["baseline"])
         score = float(run["z"].max())
         products = [d for d in drivers if d.dimension == "product"]
@@ -198,7 +257,7 @@ def detect_escalation_spikes(ctx: Context) -> list[Signal]:
         ev, count = evidence(ids, ctx.settings.max_evidence)
         what_en = f" led by product {top.value}" if top else ""
         what_ru = f", в основном продукт {top.value}" if top else ""
-        days_n = len(run)
+        peak = run.iloc[int(np.argmax(run["z"].to_numpy(dtype=float)))]
         out.append(
             Signal(
                 kind="escalation_spike",
@@ -207,13 +266,14 @@ def detect_escalation_spikes(ctx: Context) -> list[Signal]:
                 title_en="Escalation spike",
                 title_ru="Всплеск эскалаций",
                 summary_en=(
-                    f"Escalation rate {observed:.1%} over {days_n} day(s) vs a baseline of "
-                    f"{baseline:.1%}{what_en}: look for a product defect or a process problem."
+                    f"{observed:.1%} of the tickets created in the last 24 hours were "
+                    f"escalated vs a baseline of {baseline:.1%}{what_en}: look for a product "
+                    "defect or a process problem."
                 ),
                 summary_ru=(
-                    f"Доля эскалаций {observed:.1%} за {days_n} дн. при обычных "
-                    f"{baseline:.1%}{what_ru}: проверьте, нет ли дефекта продукта или "
-                    "проблемы в процессе."
+                    f"Эскалировано {observed:.1%} обращений, созданных за последние 24 часа, "
+                    f"при обычных {baseline:.1%}{what_ru}: проверьте, нет ли дефекта продукта "
+                    "или проблемы в процессе."
                 ),
                 detected_at=detected_at,
                 window_start=start,
@@ -228,16 +288,10 @@ def detect_escalation_spikes(ctx: Context) -> list[Signal]:
                 evidence_ids=ev,
                 evidence_count=count,
                 details={
-                    "days": [
-                        {
-                            "day": r["day"].date().isoformat(),
-                            "tickets": int(r["tickets"]),
-                            "escalations": int(r["escalations"]),
-                            "rate": float(r["rate"]),
-                            "p": float(r["p"]),
-                        }
-                        for _, r in run.iterrows()
-                    ]
+                    "window_hours": WINDOW_HOURS,
+                    "first": _window_details(first),
+                    "peak": _window_details(peak),
+                    "spike_windows": len(run),
                 },
             )
         )

@@ -1,7 +1,8 @@
 """Gaming of false metrics, per agent, each with its evidence tickets.
 
-These are patterns to review with the person, not verdicts. Three rules, each judged on
-the agent's trailing ``window_days`` against the rest of their team in the same days:
+These are patterns to review with the person, not verdicts. Three rules, each judged at
+the end of every hour (fast comebacks: of every local day) on the agent's trailing
+``window_days`` (days of 24 hours) against the rest of their team in the same window:
 
 * **Ticket splitting.** A *split-off* is an agent-created ticket assigned to the agent for
   a customer whose other ticket, also the agent's, was opened no more than
@@ -12,7 +13,9 @@ the agent's trailing ``window_days`` against the rest of their team in the same 
   ``fast_solve_s`` of creation that was then reopened or came back as a disguised reopen
   (both from the ticket metrics), counted when the comeback happened. Flagged when the
   agent has at least ``min_fast_comebacks`` and their share of the agent's first solves
-  is at least ``comeback_ratio`` x the rest of the team's.
+  is at least ``comeback_ratio`` x the rest of the team's. This rule is judged at the end
+  of each local day, not every hour: comebacks arrive in bursts while solves accrue
+  through the day, and an hourly judgment flags afternoon flickers of a few comebacks.
 * **Parking in pending.** A *parking* is a status change to ``pending`` by an agent while
   the ticket's latest public message (at or before it) is the customer's: the customer
   is waiting, not the agent. Flagged when the agent has at least ``min_parked`` parkings
@@ -147,14 +150,19 @@ def _judge(
     min_num: int,
     min_den: int,
     ratio: float,
+    daily: bool = False,
 ) -> pd.DataFrame:
-    """Per agent-day: the agent's share ``num/den`` over the window vs the rest of the team."""
+    """Per agent and hour: the agent's share ``num/den`` over the trailing window ending
+    with the hour vs the rest of the team's in the same window."""
     judged = trailing(ctx, counts, [num, den], ctx.settings.gaming.window_days)
+    if daily and not judged.empty:
+        local = judged["end"].dt.tz_convert(ctx.tz)
+        judged = judged[(local.dt.hour == 0) & (local.dt.minute == 0)].reset_index(drop=True)
     if judged.empty:
         return judged.assign(flag=pd.Series(dtype=bool))
     teams = agent_teams(ctx)
     judged["team"] = judged["agent_id"].map(teams).fillna("")
-    totals = judged.groupby(["team", "day"])[[num, den]].transform("sum")
+    totals = judged.groupby(["team", "end"])[[num, den]].transform("sum")
     rest_num = totals[num] - judged[num]
     rest_den = totals[den] - judged[den]
     judged["share"] = judged[num] / judged[den].where(judged[den] > 0)
@@ -184,9 +192,9 @@ def _signals(
     out: list[Signal] = []
     for agent, run in flagged_runs(judged):
         first = run.iloc[0]
-        if not ctx.reportable(first["end"]):
+        if not ctx.reportable(pd.Timestamp(first["end"]).to_pydatetime()):
             continue
-        start, end = window_bounds(ctx, run, s.window_days)
+        start, end = window_bounds(run, s.window_days)
         ev, count = evidence(ids_for(agent, start, end), ctx.settings.max_evidence)
         score = float(run["ratio"].max())
         title_en, title_ru, summary_en, summary_ru = texts(agent, first)
@@ -199,7 +207,7 @@ def _signals(
                 title_ru=title_ru,
                 summary_en=summary_en,
                 summary_ru=summary_ru,
-                detected_at=first["end"],
+                detected_at=pd.Timestamp(first["end"]).to_pydatetime(),
                 window_start=start,
                 window_end=end,
                 score=score,
@@ -276,7 +284,14 @@ def detect_fast_comebacks(ctx: Context) -> list[Signal]:
         ignore_index=True,
     ).fillna(0)
     judged = _judge(
-        ctx, counts, "comebacks", "solves", s.min_fast_comebacks, s.min_solves, s.comeback_ratio
+        ctx,
+        counts,
+        "comebacks",
+        "solves",
+        s.min_fast_comebacks,
+        s.min_solves,
+        s.comeback_ratio,
+        daily=True,
     )
     minutes = s.fast_solve_s / 60
 

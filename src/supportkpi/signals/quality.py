@@ -11,14 +11,20 @@ over the agent's trailing ``window_days``:
 * first contact resolution (the ticket metrics' ``fcr``, over the agent's resolved
   tickets, at least ``min_resolved``) below the median of the team's agents.
 
-Handling counts on the day the contact arrived or the ticket was first solved; FCR on the
-day of the first solve, with the ticket's FCR as of the analysis end (a reopen or repeat
-contact that came later still counts against it, so early days are not flattered).
+Everything counts at the instant it became known, and every hour is judged on the
+trailing ``window_days`` x 24 hours that end with it: handling when the contact arrived
+or the ticket was first solved; FCR *as known then*: a ticket joins the FCR population
+at its first solve and counts as a miss from the instant the miss showed (at the solve
+when it took more than one reply, at the first reopen, at the repeat contact's creation).
+A later reopen or repeat contact counts from when it happens, never earlier, so no hour
+is judged on facts that came after it; the team's FCR is measured the same way.
 This is a pattern to review with the person, not a verdict.
 """
 
 from __future__ import annotations
 
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
 from supportkpi.kpis._time import as_of_literal
@@ -27,9 +33,46 @@ from supportkpi.signals.agents import agent_teams, flagged_runs, trailing, windo
 from supportkpi.signals.context import Context, hourly
 from supportkpi.signals.model import Signal, confidence_of, evidence
 
-__all__ = ["detect_quality_concerns", "quality_table"]
+__all__ = ["detect_quality_concerns", "fcr_facts", "quality_table"]
 
-COLUMNS = ("c_n", "c_handle", "t_n", "t_work", "f_n", "f_yes")
+COLUMNS = ("c_n", "c_handle", "t_n", "t_work", "f_n", "f_miss")
+
+
+def fcr_facts(ctx: Context) -> ir.Table:
+    """Per first-solved ticket with an agent: ``solved_at`` (its first solve) and
+    ``missed_at``, the instant its FCR miss became known (null while it is a success).
+
+    A miss by a reopen shows at the first reopen; by a repeat contact at the follow-up
+    ticket's creation (when the ticket metrics name it; else at the analysis end, the
+    latest it can show); otherwise (more than one reply) at the first solve. A ticket
+    reopened and not solved again has no FCR in the ticket metrics, yet it was a first
+    solve and a miss: it is counted as one."""
+    m = ctx.metrics()
+    t = ctx.inputs.tickets
+    base = m.filter(
+        m.agent_id.notnull()
+        & m.first_solved_at.notnull()
+        & (m.fcr.notnull() | (m.reopens.fill_null(0) > 0))
+    )
+    follow = t.select(f_ticket_id=t.ticket_id, f_created_at=t.created_at)
+    j = base.left_join(follow, base.follow_up_ticket_id == follow.f_ticket_id)
+    null_ts = ibis.null("timestamp('UTC')")
+    reopened = j.reopens.fill_null(0) > 0
+    repeat = j.repeat_contact.fill_null(False)
+    repeat_at = j.f_created_at.fill_null(as_of_literal(ctx.until))
+    missed = ~j.fcr.fill_null(False)
+    missed_at = ibis.cases(
+        (~missed, null_ts),
+        (reopened, j.first_reopened_at),
+        (repeat, repeat_at),
+        else_=j.first_solved_at,
+    )
+    return j.select(
+        ticket_id=j.ticket_id,
+        agent_id=j.agent_id,
+        solved_at=j.first_solved_at,
+        missed_at=missed_at,
+    )
 
 
 def _counts(ctx: Context) -> pd.DataFrame:
@@ -39,18 +82,20 @@ def _counts(ctx: Context) -> pd.DataFrame:
         c.handle_s.notnull() & c.agent_id.notnull() & (c.arrived_at < as_of_literal(ctx.until))
     )
     w = m.filter(m.work_seconds.notnull() & m.agent_id.notnull() & m.first_solved_at.notnull())
-    f = m.filter(m.fcr.notnull() & m.agent_id.notnull() & m.first_solved_at.notnull())
+    f = fcr_facts(ctx)
+    miss = f.filter(f.missed_at.notnull() & (f.missed_at < as_of_literal(ctx.until)))
     frames = [
         hourly(c, "arrived_at", "agent_id", c_n=c.count(), c_handle=c.handle_s.sum()),
         hourly(w, "first_solved_at", "agent_id", t_n=w.count(), t_work=w.work_seconds.sum()),
-        hourly(f, "first_solved_at", "agent_id", f_n=f.count(), f_yes=f.fcr.cast("int64").sum()),
+        hourly(f, "solved_at", "agent_id", f_n=f.count()),
+        hourly(miss, "missed_at", "agent_id", f_miss=miss.count()),
     ]
     return pd.concat(frames, ignore_index=True).fillna(0)
 
 
 def quality_table(ctx: Context) -> pd.DataFrame:
-    """Per agent and day: the trailing-window AHT, its basis, the team median, FCR and the
-    team's FCR median, and whether the concern rule holds (``flag``)."""
+    """Per agent and judged hour (``end``): the trailing-window AHT, its basis, the team
+    median, FCR and the team's FCR median, and whether the concern rule holds (``flag``)."""
     s = ctx.settings.quality
     counts = _counts(ctx)
     for col in COLUMNS:
@@ -67,11 +112,11 @@ def quality_table(ctx: Context) -> pd.DataFrame:
     judged.loc[~contact & ~ticket, "basis"] = ""
     judged["aht"] = (judged["c_handle"] / judged["c_n"]).where(contact)
     judged.loc[ticket, "aht"] = judged["t_work"] / judged["t_n"]
-    judged["fcr"] = (judged["f_yes"] / judged["f_n"]).where(judged["f_n"] >= s.min_resolved)
-    grouped = judged.groupby(["team", "day", "basis"])["aht"]
+    judged["fcr"] = (1 - judged["f_miss"] / judged["f_n"]).where(judged["f_n"] >= s.min_resolved)
+    grouped = judged.groupby(["team", "end", "basis"])["aht"]
     judged["team_aht"] = grouped.transform("median")
     judged["team_agents"] = grouped.transform("count")
-    judged["team_fcr"] = judged.groupby(["team", "day"])["fcr"].transform("median")
+    judged["team_fcr"] = judged.groupby(["team", "end"])["fcr"].transform("median")
     judged["ratio"] = judged["aht"] / judged["team_aht"]
     limit = ctx.aht_concern_ratio()
     judged["flag"] = (
@@ -88,19 +133,20 @@ def detect_quality_concerns(ctx: Context) -> list[Signal]:
     judged = quality_table(ctx)
     if judged.empty:
         return []
-    m = ctx.metrics()
+    facts = fcr_facts(ctx)
     out: list[Signal] = []
     for agent, run in flagged_runs(judged):
         first = run.iloc[0]
-        if not ctx.reportable(first["end"]):
+        detected_at = pd.Timestamp(first["end"]).to_pydatetime()
+        if not ctx.reportable(detected_at):
             continue
-        start, end = window_bounds(ctx, run, s.window_days)
-        mine = m.filter(
-            (m.agent_id == agent)
-            & m.fcr.notnull()
-            & ~m.fcr
-            & (m.first_solved_at >= as_of_literal(start))
-            & (m.first_solved_at < as_of_literal(end))
+        start, end = window_bounds(run, s.window_days)
+        mine = facts.filter(
+            (facts.agent_id == agent)
+            & facts.missed_at.notnull()
+            & (facts.missed_at < as_of_literal(end))
+            & (facts.solved_at >= as_of_literal(start))
+            & (facts.solved_at < as_of_literal(end))
         )
         ids = [str(x) for x in mine.select("ticket_id").to_pandas()["ticket_id"]]
         ev, count = evidence(ids, ctx.settings.max_evidence)
@@ -127,7 +173,7 @@ def detect_quality_concerns(ctx: Context) -> list[Signal]:
                     f"контакта {fcr:.0%} при {team_fcr:.0%} в команде. Проверьте, решаются ли "
                     "проблемы или обработка спешная."
                 ),
-                detected_at=first["end"],
+                detected_at=detected_at,
                 window_start=start,
                 window_end=end,
                 score=score,

@@ -53,20 +53,23 @@ class _Confidence(_Model):
 
 
 class EscalationSettings(_Confidence):
-    """Daily escalation rate vs the median and MAD of the previous days."""
+    """Hourly: the share of the last 24 hours' tickets already escalated vs the median and
+    MAD of the windows ending at the same local hour on the previous days."""
 
     baseline_days: int = Field(
-        default=14, ge=3, description="Days before the bucket in the baseline."
+        default=14, ge=3, description="Days before the window's day in the baseline."
     )
     min_baseline_days: int = Field(default=5, ge=2, description="Fewer usable days: no verdict.")
-    min_tickets: int = Field(default=30, ge=1, description="Tickets a day needs to be judged.")
-    min_escalations: int = Field(default=8, ge=1, description="Escalations a spike day needs.")
+    min_tickets: int = Field(default=30, ge=1, description="Tickets a window needs to be judged.")
+    min_escalations: int = Field(default=8, ge=1, description="Escalations a spike window needs.")
     min_ratio: float = Field(
         default=2.0, gt=1, description="Observed rate / baseline rate at least."
     )
     min_z: float = Field(default=3.0, gt=0, description="Robust z-score at least.")
     max_p: float = Field(default=1e-6, gt=0, lt=1, description="Binomial tail probability at most.")
-    merge_gap_days: int = Field(default=2, ge=0, description="Quiet days allowed inside one spike.")
+    merge_gap_days: int = Field(
+        default=2, ge=0, description="Quiet days allowed between the spike windows of one signal."
+    )
     max_drivers: int = Field(default=5, ge=1)
     medium_at: float = 5.0
     high_at: float = 8.0
@@ -102,7 +105,9 @@ class VolumeSettings(_Confidence):
 class GamingSettings(_Confidence):
     """Ticket splitting, fast closes that come back, and parking in pending."""
 
-    window_days: int = Field(default=7, ge=1, description="Trailing window per agent (days).")
+    window_days: int = Field(
+        default=7, ge=1, description="Trailing window per agent (days of 24 h), judged hourly."
+    )
     split_window_s: Seconds = Field(
         default=2 * HOUR, gt=0, description="Agent-created ticket this soon after the customer's."
     )
