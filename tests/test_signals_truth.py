@@ -48,10 +48,15 @@ def _scenario(truth: dict[str, Any], kind: str) -> dict[str, Any]:
 def test_defect_found_on_its_first_working_day_with_its_product(incidents: Run) -> None:
     signals, truth, ev = incidents
     row = _row(ev, "defect")
-    # it starts on a Sunday: the desk escalates on working days, so the end of Monday is
-    # the first moment anyone could see it
-    assert row["found"] and row["ttd_workday_hours"] <= 24
+    # it starts on a Sunday: the desk escalates on working days, so Monday is the first
+    # day anyone could see it; judged every hour, it is raised at Monday noon (local),
+    # when 23 of the 227 tickets created in the last 24 hours were escalated (baseline
+    # 2.6 %), not at the end of the day
+    assert row["found"] and row["ttd_workday_hours"] == 12
     spike = next(s for s in signals if s.kind == "escalation_spike")
+    first = spike.details["first"]
+    assert (first["tickets"], first["escalations"]) == (227, 23)
+    assert spike.observed == 23 / 227 and first["p"] <= 1e-6 and first["z"] >= 3
     product = _scenario(truth, "defect")["target"]["product"]
     assert spike.subject == product
     top = next(d for d in spike.drivers if d.dimension == "product")
@@ -65,7 +70,8 @@ def test_defect_found_on_its_first_working_day_with_its_product(incidents: Run) 
 def test_gaming_agent_named_within_a_working_day(incidents: Run) -> None:
     signals, truth, ev = incidents
     row = _row(ev, "gaming")
-    assert row["found"] and row["ttd_workday_hours"] <= 24
+    # a Sunday start; the agent splits from Monday 08:00 and is named at 11:00 (local)
+    assert row["found"] and row["ttd_workday_hours"] == 11
     agent = _scenario(truth, "gaming")["target"]["agent_id"]
     split = [s for s in signals if s.kind == "ticket_splitting"]
     assert [s.subject for s in split] == [agent]
@@ -76,8 +82,9 @@ def test_gaming_agent_named_within_a_working_day(incidents: Run) -> None:
 def test_parking_agent_named_with_truth_ids(incidents: Run) -> None:
     signals, truth, ev = incidents
     row = _row(ev, "parking")
-    # a whole-period scenario: it starts with the data, and the agent needs a few parkings
-    assert row["found"] and row["ttd_hours"] <= 48
+    # a whole-period scenario: it starts with the data, and the agent needs two parkings
+    # (customers reply first); the second falls in the last hour of the first day
+    assert row["found"] and row["ttd_hours"] == 24
     agent = _scenario(truth, "parking")["target"]["agent_id"]
     parked = [s for s in signals if s.kind == "pending_parking"]
     assert {s.subject for s in parked} == {agent}
@@ -88,8 +95,10 @@ def test_parking_agent_named_with_truth_ids(incidents: Run) -> None:
 def test_sloppy_agent_is_a_quality_concern(incidents: Run) -> None:
     signals, truth, ev = incidents
     row = _row(ev, "sloppy")
-    # known shortfall: the agent needs 15 handled contacts and 10 resolved tickets in the
-    # window before the rule is judged, and FCR is noisy in the first days
+    # known shortfall: FCR counts a miss only from when it shows (most of this agent's
+    # misses are reopens and repeat contacts days after the solve), so the first days
+    # look good; found on day 6 (fast comebacks at the end of Friday, the quality
+    # concern on Saturday)
     assert row["found"] and row["ttd_hours"] <= 5 * 24
     agent = _scenario(truth, "sloppy")["target"]["agent_id"]
     concerns = [s for s in signals if s.kind == "quality_concern"]
