@@ -28,7 +28,10 @@ EVENT_KINDS = ("message", "note", "status", "priority", "assignment", "escalatio
                "work", "rating", "confirmation")  # fmt: skip
 ROLES = ("customer", "agent", "bot", "system")
 STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
-OUTCOMES = ("abandoned", "deflected", "abandoned", "callback", "answered")
+# the queue's outcome codes (see queue.py: an IVR hang-up is an abandoned contact)
+_OUTCOME_NAMES = ("abandoned", "deflected", "callback", "answered")
+_OUTCOME_CODE = np.array([0, 1, 0, 2, 3], np.int8)
+_QUEUES = tuple(f"{c}-{t}" for c in op.CHANNELS for t in op.TYPES)
 AGENT_IDS = tuple(a.agent_id for a in op.OPERATION.agents)
 AGENT_TEAM = np.array([op.TEAMS.index(a.team) for a in op.OPERATION.agents], np.int8)
 _TAG_VOCAB = sorted({t for tags in op.TYPE_TAGS.values() for t in tags})
@@ -55,13 +58,14 @@ PARQUET = {
     "events": _parquet_options(EVENTS.arrow_schema(), "at"),
     "contacts": _parquet_options(CONTACTS.arrow_schema(), "arrived_at"),
 }
-# Tickets and events are handed over with dictionary columns (see _coded_table): the
+# All three parts are handed over with dictionary columns (see _coded_table): the
 # writer takes their codes as they are instead of hashing every string. Without the Arrow
 # schema in the file (it would name dictionary types) the columns read back as the
 # canonical strings, not-null flags included (``tags`` reads back as list<element: string>,
 # as it did with the schema stored). Events' ticket ids (about 11 events per ticket) join
 # the dictionary columns, with room for a day of a large run in one dictionary page.
 PARQUET["tickets"] |= {"store_schema": False}
+PARQUET["contacts"] |= {"store_schema": False}
 PARQUET["events"] |= {
     "store_schema": False,
     "use_dictionary": [*PARQUET["events"]["use_dictionary"], "ticket_id"],
@@ -163,11 +167,6 @@ def _optional_ids(prefix: str, numbers: npt.NDArray[Any], width: int = 9) -> pa.
         return pc.if_else(pa.array(valid), text, pa.scalar(None, pa.string()))
     lengths = np.where(valid, chars.shape[1], 0)
     return _strings(chars, lengths, valid)
-
-
-def _constant(text: str, n: int) -> pa.Array:
-    chars = np.broadcast_to(np.frombuffer(text.encode(), np.uint8), (n, len(text.encode())))
-    return _strings(np.ascontiguousarray(chars))
 
 
 def _take(vocab: Sequence[str | None], codes: npt.NDArray[Any]) -> pa.Array:
@@ -309,40 +308,42 @@ def events_table(
 
 
 def contacts_table(parts: list[dict[str, Any]]) -> pa.Table:
-    """The contacts part: one block per real-time channel (see the engine's queue step).
+    """The contacts part: the real-time channels' blocks (see the engine's queue step), in order.
 
     Each part holds ``channel`` (code), ``contact_numbers``, ``ticket_numbers`` (-1 = no
     ticket), ``arrived``, ``type``, ``customer``, ``agent`` and the queue's ``served``.
+    The blocks are joined as numpy arrays and turned into one table; vocabulary columns are
+    dictionary arrays (see ``PARQUET["contacts"]``).
     """
-    tables: list[pa.Table] = []
-    for part in parts:
-        s = part["served"]
-        n = len(part["contact_numbers"])
-        talk = np.where(s.outcome == OUT_ANSWERED, np.round(s.talk, 1), np.nan)
-        name = op.CHANNELS[part["channel"]]
-        queue = [f"{name}-{t}" for t in op.TYPES]
-        hold = np.round(s.hold, 1)
-        wrap = np.round(s.wrap, 1)
-        tables.append(
-            pa.table(
-                {
-                    "contact_id": ids("K-", part["contact_numbers"]),
-                    "channel": _constant(name, n),
-                    "arrived_at": _whole_ts(part["arrived"]),
-                    "queued_at": _ts(s.queued),
-                    "answered_at": _ts(s.answered),
-                    "abandoned_at": _ts(s.abandoned),
-                    "ended_at": _ts(s.ended),
-                    "outcome": _take(OUTCOMES, s.outcome),
-                    "talk_seconds": pa.array(talk, mask=np.isnan(talk)),
-                    "hold_seconds": pa.array(hold, mask=np.isnan(hold)),
-                    "wrap_seconds": pa.array(wrap, mask=np.isnan(wrap)),
-                    "queue": _take(queue, part["type"]),
-                    "agent_id": _take(AGENT_IDS, part["agent"]),
-                    "customer_id": ids("C-", part["customer"]),
-                    "ticket_id": _optional_ids("T-", part["ticket_numbers"]),
-                },
-                schema=CONTACTS.arrow_schema(),
-            )
-        )
-    return pa.concat_tables(tables) if tables else CONTACTS.arrow_schema().empty_table()
+
+    def joined(get: Any, dtype: Any = None) -> npt.NDArray[Any]:
+        arrays = [np.asarray(get(p)) for p in parts]
+        return np.concatenate(arrays) if arrays else np.empty(0, dtype or np.float64)
+
+    served = [p["served"] for p in parts]
+    sizes = [len(p["contact_numbers"]) for p in parts]
+    outcome = np.concatenate([s.outcome for s in served]) if parts else np.empty(0, np.int64)
+    talk = joined(lambda p: p["served"].talk)
+    talk = np.where(outcome == OUT_ANSWERED, np.round(talk, 1), np.nan)
+    hold = np.round(joined(lambda p: p["served"].hold), 1)
+    wrap = np.round(joined(lambda p: p["served"].wrap), 1)
+    channel = np.repeat(np.array([p["channel"] for p in parts], np.int64), sizes)
+    kind = joined(lambda p: p["type"], np.int64)
+    data = {
+        "contact_id": ids("K-", joined(lambda p: p["contact_numbers"], np.int64)),
+        "channel": _codes(op.CHANNELS, channel),
+        "arrived_at": _whole_ts(joined(lambda p: p["arrived"], np.int64)),
+        "queued_at": _ts(joined(lambda p: p["served"].queued)),
+        "answered_at": _ts(joined(lambda p: p["served"].answered)),
+        "abandoned_at": _ts(joined(lambda p: p["served"].abandoned)),
+        "ended_at": _ts(joined(lambda p: p["served"].ended)),
+        "outcome": _codes(_OUTCOME_NAMES, _OUTCOME_CODE[outcome]),
+        "talk_seconds": pa.array(talk, mask=np.isnan(talk)),
+        "hold_seconds": pa.array(hold, mask=np.isnan(hold)),
+        "wrap_seconds": pa.array(wrap, mask=np.isnan(wrap)),
+        "queue": _codes(_QUEUES, channel * len(op.TYPES) + kind),
+        "agent_id": _codes(AGENT_IDS, joined(lambda p: p["agent"], np.int64)),
+        "customer_id": ids("C-", joined(lambda p: p["customer"], np.int64)),
+        "ticket_id": _optional_ids("T-", joined(lambda p: p["ticket_numbers"], np.int64)),
+    }
+    return _coded_table(data, CONTACTS.arrow_schema())
