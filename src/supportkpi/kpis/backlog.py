@@ -78,11 +78,13 @@ def backlog(
     by: Sequence[str] = (),
     as_of: datetime,
     since: datetime | None = None,
+    prepared: Prepared | None = None,
 ) -> ir.Table:
     """Open tickets at the end of each period from ``since`` (default: the first ticket)
-    to ``as_of``, per ``by`` dimensions (ticket attributes; ``tag`` unnests tags)."""
+    to ``as_of``, per ``by`` dimensions (ticket attributes; ``tag`` unnests tags).
+    ``prepared`` reuses inputs already prepared (and possibly materialized) for ``as_of``."""
     instant = as_instant(as_of).astimezone(UTC)
-    prep = prepare(inputs, instant)
+    prep = prepared if prepared is not None else prepare(inputs, instant)
     first, last = _data_span(prep)
     if since is None:
         since = first or instant

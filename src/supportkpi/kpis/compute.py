@@ -14,6 +14,7 @@ the source cannot show it, e.g. no work logs for handling time).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -27,9 +28,11 @@ from supportkpi.kpis.backlog import backlog
 from supportkpi.kpis.business import BUSINESS_COLUMNS, clock_for
 from supportkpi.kpis.definition import KPI
 from supportkpi.kpis.inputs import Inputs
-from supportkpi.kpis.prepare import Prepared, prepare
+from supportkpi.kpis.prepare import Prepared, prepare, with_tables
 from supportkpi.kpis.registry import DIMENSIONS, REGISTRY
 from supportkpi.kpis.replies import reply_metrics
+from supportkpi.kpis.resources import DEFAULT_MEMORY_LIMIT, bounded_memory
+from supportkpi.kpis.status import intervals_of
 from supportkpi.kpis.ticket_kpis import BACKLOG_KPIS, HANDLING_KPIS
 from supportkpi.kpis.tickets import TICKET_COLUMNS, ticket_metrics
 
@@ -162,6 +165,15 @@ def _cache(table: ir.Table, held: list[ir.Table]) -> ir.Table:
     return cached
 
 
+def _shared(prep: Prepared, held: list[ir.Table]) -> Prepared:
+    """``prep`` with the pieces every metrics query reads materialized once: the
+    surviving tickets, which ticket each event counts towards, and the status intervals
+    (one sort of every status change, instead of one per query)."""
+    owners = _cache(prep.owners, held) if prep.owners is not None else None
+    shared = with_tables(prep, tickets=_cache(prep.tickets, held), owners=owners)
+    return replace(shared, intervals=_cache(intervals_of(shared), held))
+
+
 def _release(held: list[ir.Table]) -> None:
     for table in reversed(held):
         release = getattr(table, "release", None)
@@ -177,8 +189,10 @@ def backlog_frame(
     by: Sequence[str],
     as_of: datetime,
     since: datetime | None,
+    prepared: Prepared | None = None,
 ) -> pd.DataFrame:
-    """Backlog KPIs: a snapshot at ``as_of`` without a period, else one per period end."""
+    """Backlog KPIs: a snapshot at ``as_of`` without a period, else one per period end.
+    ``prepared``: the inputs already prepared for ``as_of``, when the caller has them."""
     snapshot = period is None
     table = backlog(
         inputs,
@@ -186,6 +200,7 @@ def backlog_frame(
         by=by,
         as_of=as_of,
         since=as_of if snapshot else since,
+        prepared=prepared,
     )
     df = table.to_pandas()
     frames = []
@@ -225,13 +240,16 @@ def compute(
     basis: Literal["calendar", "business", "both"] = "both",
     as_of: datetime | None = None,
     clock: Any | None = None,
+    memory_limit: str | None = DEFAULT_MEMORY_LIMIT,
 ) -> pd.DataFrame:
     """KPIs as a tidy pandas frame (see the module docstring for its columns).
 
     ``source`` is a Store (or any object with ``.con``), an Ibis backend or Inputs.
     ``since``/``until`` bound each KPI's time column (``until`` as a date includes that
     day). ``as_of`` (default now) is the instant the data is read at. Business-time rows
-    need a business clock (``clock``, or one built from ``config``).
+    need a business clock (``clock``, or one built from ``config``). On DuckDB the
+    computation works within ``memory_limit`` (spilling to disk beyond it; ``None``: the
+    database's own setting), see :mod:`supportkpi.kpis.resources`.
     """
     if period is not None and period not in PERIODS:
         raise UserError(f"unknown period {period!r}", fix=f"use one of: {', '.join(PERIODS)}")
@@ -263,40 +281,109 @@ def compute(
                 continue
         groups.setdefault((kpi.source, kpi.time_column, kpi.channels), []).append(kpi)
 
-    held: list[ir.Table] = []
+    plan = _Plan(inputs, config, instant, clock, groups, backlog_kpis, period, by, basis)
     try:
-        tables: dict[str, ir.Table] = {}
-        sources = {s for s, _, _ in groups}
-        prep: Prepared | None = None
-        if sources & {"tickets", "replies"}:
-            prep = prepare(inputs, instant)
-        for name in sources:
-            members = [k for (s, _, _), ks in groups.items() if s == name for k in ks]
-            needed = _needed_columns(members, by, basis if clock is not None else "calendar")
-            metrics = _metrics_table(name, inputs, config, instant, clock, prep, needed)
-            readers = sum(1 for s, _, _ in groups if s == name)
-            # Several aggregations read the same table: build it once. One reads it straight.
-            tables[name] = _cache(metrics, held) if readers > 1 else metrics
-
-        for (name, time_column, channels), members in groups.items():
-            table = with_tags(tables[name], by)
-            if channels is not None:
-                table = table.filter(table.channel.isin(channels))
-            if lower is not None:
-                table = table.filter(table[time_column] >= as_of_literal(lower))
-            if upper is not None:
-                table = table.filter(table[time_column] < as_of_literal(upper))
-            wide = aggregate_wide(table, members, period=period, by=by, basis=basis)
-            columns = stat_columns(members, basis, table.columns)
-            frames.append(_tidy(wide.to_pandas(), members, by, columns))
-    finally:
-        _release(held)
-
-    if backlog_kpis:
-        frames.append(
-            backlog_frame(inputs, backlog_kpis, period=period, by=by, as_of=instant, since=lower)
-        )
+        with bounded_memory(inputs.tickets, memory_limit):
+            frames.extend(plan.run(lower, upper))
+    except Exception as exc:
+        # Not every DuckDB operator can spill (exact quantiles, some joins): where one
+        # needs more than the bound, the same computation runs again within the
+        # database's own limit rather than fail.
+        if memory_limit is None or type(exc).__name__ != "OutOfMemoryException":
+            raise
+        frames.extend(plan.run(lower, upper))
     return finish_frames(frames, by)
+
+
+_SOURCE_ORDER: tuple[str, ...] = ("tickets", "replies", "contacts")
+
+
+class _Plan:
+    """The queries of one compute() call, run one metrics table at a time: a table built
+    for several aggregations is released as soon as they are done, so the engine never
+    holds two of them (or them and the backlog's join) at once."""
+
+    def __init__(
+        self,
+        inputs: Inputs,
+        config: Any,
+        instant: datetime,
+        clock: Any,
+        groups: dict[tuple[str, str, tuple[str, ...] | None], list[KPI]],
+        backlog_kpis: list[KPI],
+        period: Period | None,
+        by: tuple[str, ...],
+        basis: Basis,
+    ) -> None:
+        self.inputs, self.config, self.instant, self.clock = inputs, config, instant, clock
+        self.groups, self.backlog_kpis = groups, backlog_kpis
+        self.period, self.by, self.basis = period, by, basis
+
+    def run(self, lower: datetime | None, upper: datetime | None) -> list[pd.DataFrame]:
+        frames: list[pd.DataFrame] = []
+        by, basis = self.by, self.basis
+        sources = [s for s in _SOURCE_ORDER if any(g[0] == s for g in self.groups)]
+        held: list[ir.Table] = []
+        try:
+            prep: Prepared | None = None
+            if {"tickets", "replies"} & set(sources) or self.backlog_kpis:
+                prep = prepare(self.inputs, self.instant)
+                readers = len({"tickets", "replies"} & set(sources)) + bool(self.backlog_kpis)
+                if readers > 1:
+                    # Several queries read the prepared inputs: materialize them once.
+                    prep = _shared(prep, held)
+            for name in sources:
+                keys = [g for g in self.groups if g[0] == name]
+                members = [k for g in keys for k in self.groups[g]]
+                table_basis = basis if self.clock is not None else "calendar"
+                needed = _needed_columns(members, by, table_basis)
+                metrics = _metrics_table(
+                    name, self.inputs, self.config, self.instant, self.clock, prep, needed
+                )
+                own: list[ir.Table] = []
+                # Several aggregations read the same table: build it once. One reads it
+                # straight.
+                metrics = _cache(metrics, own) if len(keys) > 1 else metrics
+                try:
+                    for key in keys:
+                        frames.append(self._aggregate(metrics, key, lower, upper))
+                finally:
+                    _release(own)
+            if self.backlog_kpis:
+                frames.append(
+                    backlog_frame(
+                        self.inputs,
+                        self.backlog_kpis,
+                        period=self.period,
+                        by=by,
+                        as_of=self.instant,
+                        since=lower,
+                        prepared=prep,
+                    )
+                )
+        finally:
+            _release(held)
+        return frames
+
+    def _aggregate(
+        self,
+        metrics: ir.Table,
+        key: tuple[str, str, tuple[str, ...] | None],
+        lower: datetime | None,
+        upper: datetime | None,
+    ) -> pd.DataFrame:
+        _, time_column, channels = key
+        members = self.groups[key]
+        table = with_tags(metrics, self.by)
+        if channels is not None:
+            table = table.filter(table.channel.isin(channels))
+        if lower is not None:
+            table = table.filter(table[time_column] >= as_of_literal(lower))
+        if upper is not None:
+            table = table.filter(table[time_column] < as_of_literal(upper))
+        wide = aggregate_wide(table, members, period=self.period, by=self.by, basis=self.basis)
+        columns = stat_columns(members, self.basis, table.columns)
+        return _tidy(wide.to_pandas(), members, self.by, columns)
 
 
 def _needed_columns(kpis: Sequence[KPI], by: Sequence[str], basis: Basis) -> list[str]:

@@ -16,7 +16,7 @@ Two decisions live here, once for every ticket KPI:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import ibis
@@ -25,7 +25,14 @@ import ibis.expr.types as ir
 from supportkpi.kpis._time import as_of_literal
 from supportkpi.kpis.inputs import Inputs
 
-__all__ = ["MOVED_WITH_MERGE", "Prepared", "events_of", "prepare", "ticket_dims"]
+__all__ = [
+    "MOVED_WITH_MERGE",
+    "Prepared",
+    "events_of",
+    "prepare",
+    "ticket_dims",
+    "with_tables",
+]
 
 MOVED_WITH_MERGE: tuple[str, ...] = ("message", "note", "work")
 """Event kinds of a merged duplicate that count towards the ticket it was merged into."""
@@ -45,6 +52,9 @@ class Prepared:
     owners: ir.Table | None = None
     """Each ticket id -> the surviving ticket its events count towards (``owner_id``), and
     whether it is a duplicate; ids whose events count nowhere are absent."""
+    intervals: ir.Table | None = None
+    """The status intervals (see :func:`~supportkpi.kpis.status.intervals_of`) when the
+    caller materialized them for several readers; else they are built per reader."""
 
 
 EventFilter = Callable[[ir.Table], ir.BooleanValue]
@@ -128,6 +138,16 @@ def prepare(inputs: Inputs, as_of: datetime) -> Prepared:
     )
     events = _merged_events(raw_events.filter(raw_events.at <= at), owner)
     return Prepared(tickets=alive, events=events, as_of=at, raw_events=raw_events, owners=owner)
+
+
+def with_tables(prep: Prepared, *, tickets: ir.Table, owners: ir.Table | None) -> Prepared:
+    """``prep`` reading ``tickets`` and ``owners`` instead of its own (the same rows,
+    typically materialized once by a caller that runs several queries over them)."""
+    events = prep.events
+    if owners is not None and prep.raw_events is not None:
+        raw = prep.raw_events
+        events = _merged_events(raw.filter(raw.at <= prep.as_of), owners)
+    return replace(prep, tickets=tickets, events=events, owners=owners, intervals=None)
 
 
 def ticket_dims(prep: Prepared) -> ir.Table:

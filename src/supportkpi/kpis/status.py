@@ -73,22 +73,38 @@ INTERVAL_ORDER: tuple[str, ...] = ("start_at", "seq", "event_id")
 
 
 def intervals_of(prep: Prepared) -> ir.Table:
+    """One row per status interval (ticket_id, status, start_at, end_at, duration_s,
+    is_current, seq_key, event_key), with what the solve periods are read from:
+    ``is_solved``, ``run_start`` (a solved interval whose previous one is not solved: a
+    solve period starts) and ``run_end_at`` (on a run start, when the first later interval
+    that is not solved starts; null when the period is still running).
+
+    Everything comes from one window pass (one sort per ticket), and the table is the one
+    the caller materialized (``prep.intervals``) when there is one."""
+    if prep.intervals is not None:
+        return prep.intervals
     rows = interval_starts(prep)
     w = ibis.window(group_by="ticket_id", order_by=list(INTERVAL_ORDER))
-    rows = rows.mutate(next_at=rows.start_at.lead().over(w))
+    later = ibis.window(group_by="ticket_id", order_by=list(INTERVAL_ORDER), rows=(1, None))
+    solved = rows.status.isin(SOLVED_STATUSES)
     rows = rows.mutate(
-        end_at=ibis.coalesce(rows.next_at, prep.as_of),
-        is_current=rows.next_at.isnull(),
+        next_at=rows.start_at.lead().over(w),
+        prev_solved=solved.lag().over(w),
+        next_unsolved_at=ibis.cases((~solved, rows.start_at)).min().over(later),
     )
+    end_at = ibis.coalesce(rows.next_at, prep.as_of)
     return rows.select(
         "ticket_id",
         "status",
         "start_at",
-        "end_at",
-        duration_s=seconds_between(rows.start_at, rows.end_at),
-        is_current=rows.is_current,
+        end_at=end_at,
+        duration_s=seconds_between(rows.start_at, end_at),
+        is_current=rows.next_at.isnull(),
         seq_key=rows.seq,
         event_key=rows.event_id,
+        is_solved=solved,
+        run_start=solved & ~rows.prev_solved.fill_null(False),
+        run_end_at=rows.next_unsolved_at,
     )
 
 
@@ -96,31 +112,22 @@ def solve_starts(intervals: ir.Table) -> ir.Table:
     """The instant each solve period starts (ticket_id, solved_at): the same instants as
     :func:`solve_periods`'s ``solved_at``, without the reopen search, for readers that need
     only when tickets were solved."""
-    iv = intervals
-    w = ibis.window(group_by="ticket_id", order_by=["start_at", "seq_key", "event_key"])
-    solved = iv.status.isin(SOLVED_STATUSES)
-    iv = iv.mutate(run_start=solved & ~solved.lag().over(w).fill_null(False))
-    iv = iv.filter(iv.run_start)
+    iv = intervals.filter(intervals.run_start)
     return iv.select("ticket_id", solved_at=iv.start_at)
 
 
 def solve_periods(prep: Prepared, intervals: ir.Table) -> ir.Table:
     """One row per solve period: ticket_id, solved_at (start), ended_at, is_current,
     reopen_at (null when the period was not reopened)."""
-    iv = intervals
-    w = ibis.window(group_by="ticket_id", order_by=["start_at", "seq_key", "event_key"])
-    solved = iv.status.isin(SOLVED_STATUSES)
-    iv = iv.mutate(is_solved=solved, prev_solved=solved.lag().over(w).fill_null(False))
-    iv = iv.mutate(run_start=(iv.is_solved != iv.prev_solved).cast("int64"))
-    cum = ibis.window(
-        group_by="ticket_id", order_by=["start_at", "seq_key", "event_key"], rows=(None, 0)
-    )
-    iv = iv.mutate(run_id=iv.run_start.sum().over(cum))
-    iv = iv.filter(iv.is_solved)
-    periods = iv.group_by(["ticket_id", "run_id"]).agg(
-        solved_at=iv.start_at.min(),
-        ended_at=iv.end_at.max(),
-        is_current=iv.is_current.any(),
+    # A period is a run of solved intervals: it starts at the run's first interval and
+    # lasts until the next interval that is not solved starts (as_of while it runs).
+    iv = intervals.filter(intervals.run_start)
+    periods = iv.select(
+        "ticket_id",
+        run_key=iv.event_key,
+        solved_at=iv.start_at,
+        ended_at=ibis.coalesce(iv.run_end_at, prep.as_of),
+        is_current=iv.run_end_at.isnull(),
     )
     e = events_of(prep, lambda r: r.is_public & (r.actor_role == "customer"))
     msgs = e.select(msg_ticket=e.ticket_id, msg_at=e.at)
@@ -133,7 +140,7 @@ def solve_periods(prep: Prepared, intervals: ir.Table) -> ir.Table:
             | (periods.is_current & (msgs.msg_at <= periods.ended_at))
         ),
     )
-    firsts = j.group_by(["ticket_id", "run_id", "solved_at", "ended_at", "is_current"]).agg(
+    firsts = j.group_by(["ticket_id", "run_key", "solved_at", "ended_at", "is_current"]).agg(
         first_msg_at=j.msg_at.min()
     )
     by_status = ibis.ifelse(firsts.is_current, ibis.null("timestamp('UTC')"), firsts.ended_at)

@@ -35,10 +35,8 @@ from supportkpi.kpis.inputs import Inputs
 from supportkpi.kpis.prepare import Prepared, events_of, prepare
 from supportkpi.kpis.settings import Windows, windows
 from supportkpi.kpis.status import (
-    INTERVAL_ORDER,
     SOLVED_STATUSES,
     WAITING_STATUSES,
-    interval_starts,
     intervals_of,
     solve_periods,
 )
@@ -217,22 +215,14 @@ def _status_summary(iv: ir.Table) -> ir.Table:
 
 def _timeline_summary(prep: Prepared, *, status: bool, solves: bool) -> ir.Table:
     """The figures of ``_status_summary`` and the solve times of ``_solve_summary`` in one
-    pass (one sort) over the status changes, for when no reopen figure is asked: a solve
-    period starts at each solved interval whose previous interval is not solved (the order
-    of :func:`~supportkpi.kpis.status.solve_periods`), and the ticket is still solved when
-    its current interval is."""
-    rows = interval_starts(prep)
-    w = ibis.window(group_by="ticket_id", order_by=list(INTERVAL_ORDER))
-    solved = rows.status.isin(SOLVED_STATUSES)
-    iv = rows.mutate(
-        next_at=rows.start_at.lead().over(w),
-        is_solved=solved,
-        run_start=solved & ~solved.lag().over(w).fill_null(False),
-    )
-    iv = iv.mutate(is_current=iv.next_at.isnull())
+    pass over the status intervals, for when no reopen figure is asked: a solve period
+    starts at each solved interval whose previous interval is not solved (``run_start``,
+    as in :func:`~supportkpi.kpis.status.solve_periods`), and the ticket is still solved
+    when its current interval is."""
+    iv = intervals_of(prep)
     aggregates: dict[str, ir.Scalar] = {}
     if status:
-        d = seconds_between(iv.start_at, ibis.coalesce(iv.next_at, prep.as_of))
+        d = iv.duration_s
         aggregates.update(
             status=iv.status.max(where=iv.is_current),
             requester_wait_total=d.sum(where=iv.status.isin(WAITING_STATUSES)),
