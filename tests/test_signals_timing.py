@@ -27,6 +27,13 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
+def utc(value: datetime | None) -> datetime | None:
+    """PySpark hands back naive UTC timestamps, DuckDB aware ones."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
 def tickets(*rows: dict[str, Any]) -> pa.Table:
     base = {"channel": "email", "created_by": "customer", "priority": "normal", "team": "t",
             "type": "billing", "agent_id": "A-1"}  # fmt: skip
@@ -157,7 +164,7 @@ def test_fcr_misses_count_from_when_they_showed(con: Any) -> None:
     ctx = make_context(inputs, since=None, until=UNTIL, config=None, settings=None)
     rows = {r["ticket_id"]: r for r in fcr_facts(ctx).to_pyarrow().to_pylist()}
     assert sorted(rows) == ["T1", "T2", "T3", "T4"]
-    assert {k: (r["solved_at"], r["missed_at"]) for k, r in rows.items()} == {
+    assert {k: (utc(r["solved_at"]), utc(r["missed_at"])) for k, r in rows.items()} == {
         "T1": (at("2026-03-02T10:01"), None),
         "T2": (at("2026-03-02T11:01"), at("2026-03-02T11:01")),
         "T3": (at("2026-03-02T10:01"), at("2026-03-03T12:00")),
