@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any, Literal
 
 import ibis.expr.types as ir
@@ -31,7 +32,7 @@ from supportkpi.kpis.inputs import Inputs
 from supportkpi.kpis.prepare import Prepared, prepare, with_tables
 from supportkpi.kpis.registry import DIMENSIONS, REGISTRY
 from supportkpi.kpis.replies import reply_metrics
-from supportkpi.kpis.resources import DEFAULT_MEMORY_LIMIT, bounded_memory
+from supportkpi.kpis.resources import DEFAULT_MEMORY_LIMIT, Bound, bounded_memory
 from supportkpi.kpis.status import intervals_of
 from supportkpi.kpis.ticket_kpis import BACKLOG_KPIS, HANDLING_KPIS
 from supportkpi.kpis.tickets import TICKET_COLUMNS, ticket_metrics
@@ -282,16 +283,8 @@ def compute(
         groups.setdefault((kpi.source, kpi.time_column, kpi.channels), []).append(kpi)
 
     plan = _Plan(inputs, config, instant, clock, groups, backlog_kpis, period, by, basis)
-    try:
-        with bounded_memory(inputs.tickets, memory_limit):
-            frames.extend(plan.run(lower, upper))
-    except Exception as exc:
-        # Not every DuckDB operator can spill (exact quantiles, some joins): where one
-        # needs more than the bound, the same computation runs again within the
-        # database's own limit rather than fail.
-        if memory_limit is None or type(exc).__name__ != "OutOfMemoryException":
-            raise
-        frames.extend(plan.run(lower, upper))
+    with bounded_memory(inputs.tickets, memory_limit) as bound:
+        frames.extend(plan.run(bound, lower, upper))
     return finish_frames(frames, by)
 
 
@@ -319,7 +312,11 @@ class _Plan:
         self.groups, self.backlog_kpis = groups, backlog_kpis
         self.period, self.by, self.basis = period, by, basis
 
-    def run(self, lower: datetime | None, upper: datetime | None) -> list[pd.DataFrame]:
+    def run(
+        self, bound: Bound, lower: datetime | None, upper: datetime | None
+    ) -> list[pd.DataFrame]:
+        """Every frame; each step (materializing, one metrics table and its aggregations,
+        the backlog) runs within ``bound``."""
         frames: list[pd.DataFrame] = []
         by, basis = self.by, self.basis
         sources = [s for s in _SOURCE_ORDER if any(g[0] == s for g in self.groups)]
@@ -331,7 +328,8 @@ class _Plan:
                 readers = len({"tickets", "replies"} & set(sources)) + bool(self.backlog_kpis)
                 if readers > 1:
                     # Several queries read the prepared inputs: materialize them once.
-                    prep = _shared(prep, held)
+                    raw = prep
+                    prep = bound.run(lambda: _shared(raw, held))
             for name in sources:
                 keys = [g for g in self.groups if g[0] == name]
                 members = [k for g in keys for k in self.groups[g]]
@@ -340,30 +338,41 @@ class _Plan:
                 metrics = _metrics_table(
                     name, self.inputs, self.config, self.instant, self.clock, prep, needed
                 )
-                own: list[ir.Table] = []
-                # Several aggregations read the same table: build it once. One reads it
-                # straight.
-                metrics = _cache(metrics, own) if len(keys) > 1 else metrics
-                try:
-                    for key in keys:
-                        frames.append(self._aggregate(metrics, key, lower, upper))
-                finally:
-                    _release(own)
+                frames.extend(bound.run(partial(self._source, metrics, keys, lower, upper)))
             if self.backlog_kpis:
+                backlog_prep = prep
                 frames.append(
-                    backlog_frame(
-                        self.inputs,
-                        self.backlog_kpis,
-                        period=self.period,
-                        by=by,
-                        as_of=self.instant,
-                        since=lower,
-                        prepared=prep,
+                    bound.run(
+                        lambda: backlog_frame(
+                            self.inputs,
+                            self.backlog_kpis,
+                            period=self.period,
+                            by=by,
+                            as_of=self.instant,
+                            since=lower,
+                            prepared=backlog_prep,
+                        )
                     )
                 )
         finally:
             _release(held)
         return frames
+
+    def _source(
+        self,
+        metrics: ir.Table,
+        keys: list[tuple[str, str, tuple[str, ...] | None]],
+        lower: datetime | None,
+        upper: datetime | None,
+    ) -> list[pd.DataFrame]:
+        """The aggregations of one metrics table; built once (and released when they are
+        done) when several read it, else read straight."""
+        own: list[ir.Table] = []
+        table = _cache(metrics, own) if len(keys) > 1 else metrics
+        try:
+            return [self._aggregate(table, key, lower, upper) for key in keys]
+        finally:
+            _release(own)
 
     def _aggregate(
         self,

@@ -14,14 +14,16 @@ Other backends (PySpark, Postgres) manage memory themselves: nothing is changed 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import ibis
 import ibis.expr.types as ir
 
-__all__ = ["DEFAULT_MEMORY_LIMIT", "bounded_memory", "parse_size"]
+__all__ = ["DEFAULT_MEMORY_LIMIT", "Bound", "bounded_memory", "parse_size"]
+
+T = TypeVar("T")
 
 DEFAULT_MEMORY_LIMIT = "3GiB"
 """The memory DuckDB may use while :func:`~supportkpi.kpis.compute.compute` runs. With the
@@ -68,31 +70,60 @@ def _setting(con: Any, name: str) -> str:
     return str(row[0])
 
 
+class Bound:
+    """The bound in force (see :func:`bounded_memory`); :meth:`run` does one step of work
+    within it."""
+
+    def __init__(self, con: Any | None = None, bounded: int | None = None, own: int = 0):
+        self._con, self._bounded, self._own = con, bounded, own
+
+    def _limit(self, size: int) -> None:
+        # A number of bytes: nothing from outside is pasted into the statement.
+        assert self._con is not None
+        self._con.raw_sql(f"SET memory_limit = '{int(size)}B'")
+
+    def run(self, step: Callable[[], T]) -> T:
+        """``step()`` within the bound. Not every DuckDB operator can spill (exact
+        quantiles, some joins): when one needs more than the bound, the step runs again
+        within the database's own limit, so the answer is the same and only that step's
+        memory is not bounded."""
+        try:
+            return step()
+        except Exception as exc:
+            if self._bounded is None or type(exc).__name__ != "OutOfMemoryException":
+                raise
+        self._limit(self._own)
+        try:
+            return step()
+        finally:
+            self._limit(self._bounded)
+
+
 @contextmanager
 def bounded_memory(
     source: ir.Table | Any, limit: str | None = DEFAULT_MEMORY_LIMIT
-) -> Iterator[None]:
+) -> Iterator[Bound]:
     """Within the block, a DuckDB backend behind ``source`` works within ``limit`` (never
     raised: a lower limit already set stays) and does not keep insertion order where no
     order was asked for (which lets it stream and spill more). The previous settings are
     restored afterwards. A ``None`` limit, or another backend, changes nothing."""
     con = _duckdb_of(source) if limit is not None else None
     if con is None or limit is None:
-        yield
+        yield Bound()
         return
     wanted = parse_size(limit)
-    before_limit = _setting(con, "memory_limit")
+    own = parse_size(_setting(con, "memory_limit"))
     before_order = _setting(con, "preserve_insertion_order")
-    lower = wanted < parse_size(before_limit)
-    # Both values are numbers and fixed words checked above: nothing from outside is
-    # pasted into the statements.
+    lower = wanted < own
+    bound = Bound(con, wanted, own) if lower else Bound()
     if lower:
-        con.raw_sql(f"SET memory_limit = '{wanted}B'")
+        bound._limit(wanted)
+    # A fixed word: nothing from outside is pasted into the statement.
     con.raw_sql("SET preserve_insertion_order = false")
     try:
-        yield
+        yield bound
     finally:
         if lower:
-            con.raw_sql(f"SET memory_limit = '{parse_size(before_limit)}B'")
+            bound._limit(own)
         restore = "true" if before_order.lower() == "true" else "false"
         con.raw_sql(f"SET preserve_insertion_order = {restore}")

@@ -1,0 +1,71 @@
+"""The engine's memory bound: sizes, the DuckDB settings it changes and restores, and
+that a bounded computation gives the same answer as an unbounded one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pytest
+
+from supportkpi.kpis.compute import compute
+from supportkpi.kpis.resources import bounded_memory, parse_size
+from tests.test_kpis_tickets import case, instant
+
+
+def test_sizes_in_duckdb_spelling() -> None:
+    assert parse_size("2.5GiB") == 2_684_354_560
+    assert parse_size("512 MB") == 512_000_000
+    assert parse_size("3 KiB") == 3072
+    assert parse_size("18.8 GiB") == int(18.8 * 1024**3)
+    assert parse_size("100") == 100
+    for bad in ("lots", "5 parsecs", "", "-1GB"):
+        with pytest.raises(ValueError, match="not a memory size"):
+            parse_size(bad)
+
+
+def _settings(con: Any) -> tuple[str, bool]:
+    row = con.con.execute(
+        "SELECT current_setting('memory_limit'), current_setting('preserve_insertion_order')"
+    ).fetchone()
+    return str(row[0]), bool(row[1])
+
+
+def test_duckdb_is_bounded_inside_and_restored_after(tmp_path: Path) -> None:
+    con = ibis.duckdb.connect(str(tmp_path / "bound.duckdb"))
+    con.con.execute("SET memory_limit = '4GiB'")
+    table = con.create_table("t", ibis.memtable({"x": [1, 2, 3]}))
+    assert _settings(con) == ("4.0 GiB", True)
+    with bounded_memory(table, "1GiB"):
+        assert _settings(con) == ("1.0 GiB", False)
+    assert _settings(con) == ("4.0 GiB", True)
+    # A bound above the database's own limit does not raise it.
+    with bounded_memory(con, "8GiB"):
+        assert _settings(con) == ("4.0 GiB", False)
+    assert _settings(con) == ("4.0 GiB", True)
+    # No bound: nothing changes.
+    with bounded_memory(table, None):
+        assert _settings(con) == ("4.0 GiB", True)
+
+
+def test_settings_are_restored_when_the_block_fails(tmp_path: Path) -> None:
+    con = ibis.duckdb.connect(str(tmp_path / "fail.duckdb"))
+    con.con.execute("SET memory_limit = '2GiB'")
+    with pytest.raises(RuntimeError), bounded_memory(con, "1GiB"):
+        raise RuntimeError("a failing query")
+    assert _settings(con) == ("2.0 GiB", True)
+
+
+@pytest.mark.parametrize("limit", ["1GiB", "1MB"])
+def test_a_bounded_suite_equals_the_unbounded_one(con: Any, limit: str) -> None:
+    """1 MB is too little for any query: the computation is rerun within the database's
+    own limit, with the same answer (on PySpark the bound changes nothing)."""
+    inputs = case(con, "stats")
+    as_of = instant("2026-03-10T00:00:00Z")
+    free = compute(inputs, as_of=as_of, memory_limit=None)
+    bounded = compute(inputs, as_of=as_of, memory_limit=limit)
+    assert bounded.equals(free)
+    fr = bounded[(bounded.kpi == "first_response") & (bounded.basis == "calendar")]
+    # First responses of the written channels: 60, 100, 120, 300, 600 and 3600 s.
+    assert fr.set_index("stat")["value"].to_dict()["median"] == 210.0
