@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 
-from supportkpi.model.schema import AGENTS, EVENTS, TICKETS
+from supportkpi.model.schema import AGENTS, CONTACTS, EVENTS, TICKETS
 from supportkpi.signals import detect
 from supportkpi.signals.context import make_context
 from supportkpi.signals.escalation import escalation_windows
-from supportkpi.signals.quality import fcr_facts
+from supportkpi.signals.quality import fcr_facts, handled_contacts, work_to_first_solve
 from tests.backends import load_arrow
 
 UNTIL = datetime(2026, 3, 10, tzinfo=UTC)
@@ -109,12 +110,17 @@ def test_escalation_windows_count_the_last_24_hours_tickets(con: Any) -> None:
     inputs = load_arrow(con, {"tickets": t, "events": e, "agents": AGENT_ROWS})
     ctx = make_context(inputs, since=None, until=at("2026-03-02T13:00"), config=None,
                        settings=None)  # fmt: skip
-    windows = escalation_windows(ctx).set_index("end")
+    windows = escalation_windows(ctx)
+    by_end = {
+        pd.Timestamp(end).to_pydatetime(): (int(n), int(k))
+        for end, n, k in zip(
+            windows["end"], windows["tickets"], windows["escalations"], strict=True
+        )
+    }
     got = {
-        hour: (int(windows.at[at(f"2026-03-02T{hour}"), "tickets"]),
-               int(windows.at[at(f"2026-03-02T{hour}"), "escalations"]))
+        hour: by_end[at(f"2026-03-02T{hour}")]
         for hour in ("08:00", "09:00", "10:00", "11:00", "12:00", "13:00")
-    }  # fmt: skip
+    }
     assert got == {
         "08:00": (1, 0),  # T0 (created 03-01 08:30) is inside [03-01 08:00, 03-02 08:00)
         "09:00": (0, 0),
@@ -123,7 +129,7 @@ def test_escalation_windows_count_the_last_24_hours_tickets(con: Any) -> None:
         "12:00": (2, 2),  # T2 escalated at 11:30
         "13:00": (2, 2),
     }
-    assert windows.index.max() == at("2026-03-02T13:00")  # the last hour that ended
+    assert max(by_end) == at("2026-03-02T13:00")  # the last hour that ended
 
 
 def test_fcr_misses_count_from_when_they_showed(con: Any) -> None:
@@ -170,3 +176,54 @@ def test_fcr_misses_count_from_when_they_showed(con: Any) -> None:
         "T3": (at("2026-03-02T10:01"), at("2026-03-03T12:00")),
         "T4": (at("2026-03-02T10:01"), at("2026-03-04T10:00")),
     }
+
+
+def test_handling_counts_when_it_is_known(con: Any) -> None:
+    t = tickets(
+        {"ticket_id": "T1", "created_at": at("2026-03-02T09:00"), "customer_id": "C1"},
+        {"ticket_id": "T2", "created_at": at("2026-03-02T09:00"), "customer_id": "C2"},
+    )
+    solve = {"status": "solved"}
+    e = events(
+        # T1: 300 s of work before its first solve, 900 s after its reopen
+        ("T1", "2026-03-02T09:00", "message", "customer", "C1"),
+        ("T1", "2026-03-02T09:30", "work", "agent", "A-1", {"work_seconds": 300.0}),
+        ("T1", "2026-03-02T10:00", "message", "agent", "A-1"),
+        ("T1", "2026-03-02T10:01", "status", "agent", "A-1", solve),
+        ("T1", "2026-03-03T09:00", "message", "customer", "C1"),
+        ("T1", "2026-03-03T09:00", "status", "system", None, {"status": "open"}),
+        ("T1", "2026-03-03T09:30", "work", "agent", "A-1", {"work_seconds": 900.0}),
+        ("T1", "2026-03-03T10:01", "status", "agent", "A-1", solve),
+        # T2: solved without logged work: not in the work basis
+        ("T2", "2026-03-02T09:00", "message", "customer", "C2"),
+        ("T2", "2026-03-02T10:00", "message", "agent", "A-1"),
+        ("T2", "2026-03-02T10:01", "status", "agent", "A-1", solve),
+    )
+    contacts = pa.Table.from_pylist(
+        [
+            # a call that arrived at 10:50 and ended at 11:10: known at 11:10
+            {"contact_id": "K1", "channel": "phone", "arrived_at": at("2026-03-02T10:50"),
+             "answered_at": at("2026-03-02T10:51"), "ended_at": at("2026-03-02T11:10"),
+             "outcome": "answered", "talk_seconds": 1100.0, "wrap_seconds": 60.0,
+             "agent_id": "A-1"},
+            # ended after the analysis end (12:00): not known yet
+            {"contact_id": "K2", "channel": "phone", "arrived_at": at("2026-03-02T11:50"),
+             "answered_at": at("2026-03-02T11:51"), "ended_at": at("2026-03-02T12:05"),
+             "outcome": "answered", "talk_seconds": 800.0, "agent_id": "A-1"},
+        ],
+        schema=CONTACTS.arrow_schema(),
+    )  # fmt: skip
+    inputs = load_arrow(
+        con, {"tickets": t, "events": e, "contacts": contacts, "agents": AGENT_ROWS}
+    )
+    ctx = make_context(inputs, since=None, until=UNTIL, config=None, settings=None)
+    work = work_to_first_solve(ctx).to_pyarrow().to_pylist()
+    assert [(r["ticket_id"], utc(r["first_solved_at"]), r["work_s"]) for r in work] == [
+        ("T1", at("2026-03-02T10:01"), 300.0)
+    ]
+    ctx = make_context(inputs, since=None, until=at("2026-03-02T12:00"), config=None,
+                       settings=None)  # fmt: skip
+    handled = handled_contacts(ctx).to_pyarrow().to_pylist()
+    assert [(utc(r["known_at"]), r["handle_s"]) for r in handled] == [
+        (at("2026-03-02T11:10"), 1160.0)
+    ]

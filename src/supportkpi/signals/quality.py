@@ -5,15 +5,15 @@ over the agent's trailing ``window_days``:
 
 * handling time <= ``aht_concern_ratio`` x the team median. Phone and chat agents are
   measured on contact AHT (talk + hold + wrap-up of handled contacts, from the contact
-  metrics); agents with fewer than ``min_items`` handled contacts are measured on logged
-  work seconds per solved ticket (from the ticket metrics). The team median is the median
+  metrics); agents with fewer than ``min_items`` handled contacts are measured on the
+  work seconds logged per ticket up to its first solve. The team median is the median
   of the team's agents measured the same way (at least ``min_agents`` of them);
 * first contact resolution (the ticket metrics' ``fcr``, over the agent's resolved
   tickets, at least ``min_resolved``) below the median of the team's agents.
 
 Everything counts at the instant it became known, and every hour is judged on the
-trailing ``window_days`` x 24 hours that end with it: handling when the contact arrived
-or the ticket was first solved; FCR *as known then*: a ticket joins the FCR population
+trailing ``window_days`` x 24 hours that end with it: a contact's handling when it ended,
+a ticket's work at its first solve; FCR *as known then*: a ticket joins the FCR population
 at its first solve and counts as a miss from the instant the miss showed (at the solve
 when it took more than one reply, at the first reopen, at the repeat contact's creation).
 A later reopen or repeat contact counts from when it happens, never earlier, so no hour
@@ -33,7 +33,13 @@ from supportkpi.signals.agents import agent_teams, flagged_runs, trailing, windo
 from supportkpi.signals.context import Context, hourly
 from supportkpi.signals.model import Signal, confidence_of, evidence
 
-__all__ = ["detect_quality_concerns", "fcr_facts", "quality_table"]
+__all__ = [
+    "detect_quality_concerns",
+    "fcr_facts",
+    "handled_contacts",
+    "quality_table",
+    "work_to_first_solve",
+]
 
 COLUMNS = ("c_n", "c_handle", "t_n", "t_work", "f_n", "f_miss")
 
@@ -75,18 +81,47 @@ def fcr_facts(ctx: Context) -> ir.Table:
     )
 
 
-def _counts(ctx: Context) -> pd.DataFrame:
-    m = ctx.metrics()
+def handled_contacts(ctx: Context) -> ir.Table:
+    """Handled contacts with their handling time and ``known_at``, the instant it is
+    known: when the contact ended (its arrival when the source has no end), before the
+    analysis end: agent_id, known_at, handle_s. The wrap-up that follows the end (minutes)
+    is counted with it."""
     c = contact_metrics(ctx.inputs, ctx.config)
-    c = c.filter(
-        c.handle_s.notnull() & c.agent_id.notnull() & (c.arrived_at < as_of_literal(ctx.until))
+    raw = ctx.inputs.contacts
+    ends = raw.select(e_contact_id=raw.contact_id, e_ended_at=raw.ended_at)
+    j = c.left_join(ends, c.contact_id == ends.e_contact_id)
+    j = j.mutate(known_at=ibis.coalesce(j.e_ended_at, j.arrived_at))
+    j = j.filter(j.handle_s.notnull() & j.agent_id.notnull())
+    j = j.filter(j.known_at < as_of_literal(ctx.until))
+    return j.select("agent_id", "known_at", "handle_s")
+
+
+def work_to_first_solve(ctx: Context) -> ir.Table:
+    """Per first-solved ticket with an agent and logged work before its first solve:
+    agent_id, first_solved_at, work_s (the work logged up to the first solve, so that a
+    reopen's later work is not counted at the first solve)."""
+    m = ctx.metrics()
+    e = ctx.inputs.events
+    work = e.filter((e.kind == "work") & e.work_seconds.notnull()).select(
+        w_ticket_id=e.ticket_id, w_at=e.at, w_s=e.work_seconds
     )
-    w = m.filter(m.work_seconds.notnull() & m.agent_id.notnull() & m.first_solved_at.notnull())
+    solved = m.filter(m.agent_id.notnull() & m.first_solved_at.notnull()).select(
+        "ticket_id", "agent_id", "first_solved_at"
+    )
+    j = solved.inner_join(
+        work, (solved.ticket_id == work.w_ticket_id) & (work.w_at <= solved.first_solved_at)
+    )
+    return j.group_by(["ticket_id", "agent_id", "first_solved_at"]).agg(work_s=j.w_s.sum())
+
+
+def _counts(ctx: Context) -> pd.DataFrame:
+    c = handled_contacts(ctx)
+    w = work_to_first_solve(ctx)
     f = fcr_facts(ctx)
     miss = f.filter(f.missed_at.notnull() & (f.missed_at < as_of_literal(ctx.until)))
     frames = [
-        hourly(c, "arrived_at", "agent_id", c_n=c.count(), c_handle=c.handle_s.sum()),
-        hourly(w, "first_solved_at", "agent_id", t_n=w.count(), t_work=w.work_seconds.sum()),
+        hourly(c, "known_at", "agent_id", c_n=c.count(), c_handle=c.handle_s.sum()),
+        hourly(w, "first_solved_at", "agent_id", t_n=w.count(), t_work=w.work_s.sum()),
         hourly(f, "solved_at", "agent_id", f_n=f.count()),
         hourly(miss, "missed_at", "agent_id", f_miss=miss.count()),
     ]
