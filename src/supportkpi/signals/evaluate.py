@@ -3,7 +3,11 @@
 A scenario is *found* by a signal of a matching kind about its target (agent, product,
 channel, team) raised no earlier than the scenario's start and no later than a day after
 its end; *time to detection* is the first such signal's ``detected_at`` minus the start.
-Every signal that finds no scenario is a *false alarm* of its kind.
+``detected_at`` is the end of the first hour (fast comebacks: day; ratchet: week) whose
+data, as recorded by then, meets the detector's rule, so the figure never benefits from
+later data. ``ttd_workday_hours`` measures from the next Monday 00:00 local when the
+scenario starts on a weekend (the simulated desk works on weekdays). Every signal that
+finds no scenario is a *false alarm* of its kind.
 """
 
 from __future__ import annotations
