@@ -10,22 +10,20 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from supportkpi.model.schema import AGENTS, CONTACTS, EVENTS, TICKETS
+from supportkpi.model.schema import AGENTS, CONTACTS
 from supportkpi.signals import detect
 from supportkpi.signals.context import make_context
 from supportkpi.signals.escalation import escalation_windows
 from supportkpi.signals.quality import fcr_facts, handled_contacts, work_to_first_solve
 from tests.backends import load_arrow
+from tests.test_signals_rules import at, events
+from tests.test_signals_rules import tickets as rule_tickets
 
 UNTIL = datetime(2026, 3, 10, tzinfo=UTC)
 AGENT_ROWS = pa.Table.from_pylist(
     [{"agent_id": "A-1", "team": "t"}, {"agent_id": "A-2", "team": "t"}],
     schema=AGENTS.arrow_schema(),
 )
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -36,22 +34,7 @@ def utc(value: datetime | None) -> datetime | None:
 
 
 def tickets(*rows: dict[str, Any]) -> pa.Table:
-    base = {"channel": "email", "created_by": "customer", "priority": "normal", "team": "t",
-            "type": "billing", "agent_id": "A-1"}  # fmt: skip
-    return pa.Table.from_pylist([base | r for r in rows], schema=TICKETS.arrow_schema())
-
-
-def events(*rows: tuple[Any, ...]) -> pa.Table:
-    """(ticket, at, kind, role, actor, extra fields)"""
-    out = []
-    for i, (ticket, when, kind, role, actor, *extra) in enumerate(rows):
-        row = {"event_id": f"E{i}", "ticket_id": ticket, "at": at(when), "kind": kind,
-               "actor_role": role, "actor_id": actor}  # fmt: skip
-        row |= extra[0] if extra else {}
-        if kind == "message":
-            row.setdefault("public", True)
-        out.append(row)
-    return pa.Table.from_pylist(out, schema=EVENTS.arrow_schema())
+    return rule_tickets(*({"type": "billing", "agent_id": "A-1"} | r for r in rows))
 
 
 def test_parking_is_raised_at_the_end_of_the_hour_of_the_second_parking(con: Any) -> None:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from supportkpi.errors import UserError
 from supportkpi.kpis._time import as_instant, as_of_literal, now_utc
-from supportkpi.kpis.aggregate import Basis, Period, aggregate_wide, stat_columns
+from supportkpi.kpis.aggregate import Basis, Period, StatColumn, aggregate_wide, stat_columns
 from supportkpi.kpis.backlog import backlog
 from supportkpi.kpis.business import BUSINESS_COLUMNS, clock_for
 from supportkpi.kpis.definition import KPI
@@ -47,6 +47,7 @@ __all__ = [
     "clock_from",
     "compute",
     "finish_frames",
+    "group_wide",
     "has_work_logs",
     "inputs_of",
     "period_bound",
@@ -112,6 +113,31 @@ def select_kpis(kpis: Sequence[str] | None, by: Sequence[str]) -> list[KPI]:
 def with_tags(table: ir.Table, by: Sequence[str]) -> ir.Table:
     """One row per tag when grouping by tag (a ticket counts under each of its tags)."""
     return table.mutate(tag=table.tags.unnest()) if "tag" in by else table
+
+
+def group_wide(
+    metrics: ir.Table,
+    members: Sequence[KPI],
+    *,
+    time_column: str,
+    channels: Sequence[str] | None,
+    lower: datetime | None,
+    upper: datetime | None,
+    period: Period | None,
+    by: Sequence[str],
+    basis: Basis,
+) -> tuple[pd.DataFrame, list[StatColumn]]:
+    """KPIs sharing a metrics table, time column and channels, aggregated per period and
+    dimension over ``[lower, upper)``: the wide frame and the statistics it holds."""
+    table = with_tags(metrics, by)
+    if channels is not None:
+        table = table.filter(table.channel.isin(channels))
+    if lower is not None:
+        table = table.filter(table[time_column] >= as_of_literal(lower))
+    if upper is not None:
+        table = table.filter(table[time_column] < as_of_literal(upper))
+    wide = aggregate_wide(table, members, period=period, by=by, basis=basis)
+    return wide.to_pandas(), stat_columns(members, basis, table.columns)
 
 
 def _tidy(wide: pd.DataFrame, kpis: Sequence[KPI], by: Sequence[str], cols: Any) -> pd.DataFrame:
@@ -383,16 +409,10 @@ class _Plan:
     ) -> pd.DataFrame:
         _, time_column, channels = key
         members = self.groups[key]
-        table = with_tags(metrics, self.by)
-        if channels is not None:
-            table = table.filter(table.channel.isin(channels))
-        if lower is not None:
-            table = table.filter(table[time_column] >= as_of_literal(lower))
-        if upper is not None:
-            table = table.filter(table[time_column] < as_of_literal(upper))
-        wide = aggregate_wide(table, members, period=self.period, by=self.by, basis=self.basis)
-        columns = stat_columns(members, self.basis, table.columns)
-        return _tidy(wide.to_pandas(), members, self.by, columns)
+        wide, columns = group_wide(metrics, members, time_column=time_column, channels=channels,
+                                   lower=lower, upper=upper, period=self.period, by=self.by,
+                                   basis=self.basis)  # fmt: skip
+        return _tidy(wide, members, self.by, columns)
 
 
 def _needed_columns(kpis: Sequence[KPI], by: Sequence[str], basis: Basis) -> list[str]:

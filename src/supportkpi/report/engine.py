@@ -22,19 +22,18 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from supportkpi.kpis._time import as_instant, as_of_literal
-from supportkpi.kpis.aggregate import aggregate_wide, stat_columns
+from supportkpi.kpis._time import as_instant
 from supportkpi.kpis.compute import (
     UNAVAILABLE_NO_WORK_LOGS,
     backlog_frame,
     clock_from,
     finish_frames,
+    group_wide,
     has_work_logs,
     inputs_of,
     period_bound,
     select_kpis,
     unavailable_frame,
-    with_tags,
 )
 from supportkpi.kpis.contacts import contact_metrics
 from supportkpi.kpis.definition import KPI
@@ -232,16 +231,10 @@ class MetricsCache:
                     continue
                 groups.setdefault((kpi.source, kpi.time_column, kpi.channels), []).append(kpi)
             for (name, time_column, channels), members in groups.items():
-                table = with_tags(built.table(name), by)
-                if channels is not None:
-                    table = table.filter(table.channel.isin(channels))
-                if lower is not None:
-                    table = table.filter(table[time_column] >= as_of_literal(lower))
-                if upper is not None:
-                    table = table.filter(table[time_column] < as_of_literal(upper))
-                wide = aggregate_wide(table, members, period=period, by=by, basis=basis)
-                columns = stat_columns(members, basis, table.columns)
-                frames.append(_tidy_wide(wide.to_pandas(), by, columns))
+                wide, columns = group_wide(built.table(name), members, time_column=time_column,
+                                           channels=channels, lower=lower, upper=upper,
+                                           period=period, by=by, basis=basis)  # fmt: skip
+                frames.append(_tidy_wide(wide, by, columns))
             if backlog_kpis and period is None and _summable(backlog_kpis, by):
                 frames.append(built.open_tickets(by))
             elif backlog_kpis:
