@@ -377,6 +377,7 @@ def _field_names() -> list[str]:
         SlaPolicy, SlaMatch, SlaTargets, BenchmarkTiers, SignalSettings,
         _signals.EscalationSettings, _signals.VolumeSettings, _signals.GamingSettings,
         _signals.QualitySettings, _signals.WorkflowSettings, _signals.RatchetSettings,
+        _signals.SurgeSettings,
     ]  # fmt: skip
     for model in models:
         names.update(model.model_fields)

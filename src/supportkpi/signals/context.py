@@ -212,11 +212,18 @@ def binom_sf(k: int, n: int, p: float) -> float:
     if p >= 1:
         return 1.0
     log_p, log_q = math.log(p), math.log1p(-p)
+    odds = p / (1 - p)
     total = 0.0
     for i in range(k, n + 1):
         log_term = (
             math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
             + i * log_p + (n - i) * log_q
         )  # fmt: skip
-        total += math.exp(log_term)
+        term = math.exp(log_term)
+        total += term
+        # past the mode each term shrinks by at least the ratio r of the next one to this
+        # one, so the rest of the tail is below term * r / (1 - r): stop when negligible
+        r = (n - i) / (i + 1) * odds
+        if r < 1 and term * r / (1 - r) <= 1e-12 * total:
+            break
     return min(1.0, total)

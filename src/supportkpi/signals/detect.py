@@ -20,12 +20,14 @@ from supportkpi.signals.model import KINDS, Signal
 from supportkpi.signals.quality import detect_quality_concerns
 from supportkpi.signals.ratchet import detect_target_ratchets
 from supportkpi.signals.settings import SignalSettings
+from supportkpi.signals.surge import detect_request_surges
 from supportkpi.signals.volume import detect_volume_drops
 
 __all__ = ["DETECTORS", "FRAME_COLUMNS", "detect", "signals_frame"]
 
 DETECTORS: dict[str, Callable[[Context], list[Signal]]] = {
     "escalation_spike": detect_escalation_spikes,
+    "request_surge": detect_request_surges,
     "volume_drop": detect_volume_drops,
     "ticket_splitting": detect_splitting,
     "fast_close_comebacks": detect_fast_comebacks,

@@ -13,6 +13,7 @@ Confidence = Literal["high", "medium", "low"]
 
 KINDS: tuple[str, ...] = (
     "escalation_spike",
+    "request_surge",
     "volume_drop",
     "ticket_splitting",
     "fast_close_comebacks",
@@ -27,7 +28,7 @@ KINDS: tuple[str, ...] = (
 class Driver:
     """One value that explains a spike: its share in the spike window vs the baseline."""
 
-    dimension: str  # "type", "tag" or "product"
+    dimension: str  # "type", "tag", "product" or "type+product"
     value: str
     share: float
     baseline_share: float

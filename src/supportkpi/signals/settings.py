@@ -8,7 +8,7 @@ seconds or as text such as ``"2h"`` or ``"1d12h"``.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -19,6 +19,7 @@ __all__ = [
     "QualitySettings",
     "RatchetSettings",
     "SignalSettings",
+    "SurgeSettings",
     "VolumeSettings",
     "WorkflowSettings",
 ]
@@ -73,6 +74,48 @@ class EscalationSettings(_Confidence):
     max_drivers: int = Field(default=5, ge=1)
     medium_at: float = 5.0
     high_at: float = 8.0
+
+
+Dimension = Literal["type+product", "product", "type", "tag"]
+
+
+class SurgeSettings(_Confidence):
+    """Hourly: a type's, product's or tag's share of the requests of the last hours vs its
+    share in the days before (a product defect shows in what customers write about)."""
+
+    dimensions: tuple[Dimension, ...] = Field(
+        default=("type+product", "product", "type", "tag"),
+        min_length=1,
+        description="What to watch; the first listed leads when several surge at once.",
+    )
+    windows_hours: tuple[int, ...] = Field(
+        default=(6, 12, 24), min_length=1, description="Window lengths judged every hour."
+    )
+    baseline_days: int = Field(
+        default=14, ge=1, description="Days before the window whose share is the baseline."
+    )
+    min_baseline_days: int = Field(
+        default=5, ge=1, description="Days of data needed before a window is judged."
+    )
+    min_baseline_requests: int = Field(
+        default=200, ge=1, description="Requests the baseline days need."
+    )
+    min_requests: int = Field(default=10, ge=1, description="Requests of the value a surge needs.")
+    min_ratio: float = Field(default=2.0, gt=1, description="Share / baseline share at least.")
+    max_p: float = Field(default=1e-6, gt=0, lt=1, description="Binomial tail probability at most.")
+    merge_gap_hours: int = Field(
+        default=24, ge=0, description="Quiet hours allowed between the surge hours of one signal."
+    )
+    max_drivers: int = Field(default=5, ge=1)
+    medium_at: float = 7.0
+    high_at: float = 10.0
+
+    @field_validator("windows_hours")
+    @classmethod
+    def _positive(cls, values: tuple[int, ...]) -> tuple[int, ...]:
+        if any(v < 1 for v in values):
+            raise ValueError("window lengths are whole hours, at least 1")
+        return values
 
 
 class VolumeSettings(_Confidence):
@@ -196,6 +239,7 @@ class SignalSettings(_Model):
     timezone: str | None = None
     max_evidence: int = Field(default=20, ge=1, description="Evidence ids kept per signal.")
     escalation: EscalationSettings = Field(default_factory=EscalationSettings)
+    surge: SurgeSettings = Field(default_factory=SurgeSettings)
     volume: VolumeSettings = Field(default_factory=VolumeSettings)
     gaming: GamingSettings = Field(default_factory=GamingSettings)
     quality: QualitySettings = Field(default_factory=QualitySettings)
