@@ -10,14 +10,54 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
 __all__ = ["as_instant", "as_of_literal", "now_utc", "seconds_between"]
 
+_MS_US = 1000
+
 
 def seconds_between(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.FloatingValue:
-    """``end - start`` in seconds (float); null when either side is null."""
+    """``end - start`` in seconds (float); null when either side is null.
+
+    The value is the difference of the two instants in whole milliseconds (each instant
+    floored to its millisecond), divided by 1000. Portably that is
+    ``delta(unit="millisecond")``; on DuckDB that ``DATE_DIFF`` over time zone aware values
+    goes through the ICU calendar, about forty times slower than integer arithmetic on
+    DuckDB's ``epoch_us``, which gives the same integer (and so the same float): that form
+    is used there, and only there."""
+    if _on_duckdb(start, end):
+        whole_ms = (_floor_ms_us(end) - _floor_ms_us(start)) // _MS_US
+        return whole_ms.cast("float64") / 1000.0
     return end.delta(start, unit="millisecond").cast("float64") / 1000.0
+
+
+def _on_duckdb(*values: ir.Value) -> bool:
+    """Whether the expressions run on DuckDB (a literal alone tells nothing: the first
+    value bound to a table decides; an expression bound to nothing takes the default
+    backend, as ``get_backend`` does)."""
+    for value in values:
+        if isinstance(value.op(), ops.Literal):
+            continue
+        try:
+            return str(value.get_backend().name) == "duckdb"
+        except Exception:  # no backend at all: the portable form
+            return False
+    return False
+
+
+def _floor_ms_us(value: ir.TimestampValue) -> ir.IntegerValue:
+    """Microseconds since 1970 of ``value`` floored to its millisecond (exact integers;
+    the remainder is made non-negative so that instants before 1970 floor too)."""
+    us = _epoch_us(value)
+    return us - ((us % _MS_US) + _MS_US) % _MS_US
+
+
+@ibis.udf.scalar.builtin(name="epoch_us")  # type: ignore[untyped-decorator]
+def _epoch_us(value: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[valid-type]
+    """DuckDB's ``epoch_us``: UTC microseconds since 1970."""
 
 
 def now_utc() -> datetime:

@@ -45,6 +45,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from supportkpi.kpis._time import seconds_between
 from supportkpi.kpis.inputs import Inputs
 
 __all__ = [
@@ -146,7 +147,7 @@ def contact_thresholds(
 def _seconds_between(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.FloatingValue:
     """``end - start`` in float seconds, null when either is null (millisecond precision:
     ``epoch_seconds`` drops the fraction on some backends)."""
-    return end.delta(start, unit="millisecond").cast("float64") / 1000.0
+    return seconds_between(start, end)
 
 
 def _null_float() -> ir.FloatingValue:
