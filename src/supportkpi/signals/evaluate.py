@@ -6,7 +6,8 @@ its end; *time to detection* is the first such signal's ``detected_at`` minus th
 ``detected_at`` is the end of the first hour (fast comebacks: day; ratchet: week) whose
 data, as recorded by then, meets the detector's rule, so the figure never benefits from
 later data. ``ttd_workday_hours`` measures from the next Monday 00:00 local when the
-scenario starts on a weekend (the simulated desk works on weekdays). Every signal that
+scenario starts on a weekend (the simulated desk works on weekdays); 0 when it was found
+before that Monday. Every signal that
 finds no scenario is a *false alarm* of its kind.
 """
 
@@ -104,8 +105,11 @@ def match_truth(signals: Sequence[Signal], truth: dict[str, Any]) -> Evaluation:
                 "found": first is not None,
                 "detected_at": first,
                 "ttd_hours": (first - start).total_seconds() / 3600 if first else None,
+                # found before the desk's first working day: no working time passed
                 "ttd_workday_hours": (
-                    (first - _first_workday(start, zone)).total_seconds() / 3600 if first else None
+                    max(0.0, (first - _first_workday(start, zone)).total_seconds() / 3600)
+                    if first
+                    else None
                 ),
             }
         )
