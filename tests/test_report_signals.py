@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -57,6 +58,16 @@ def test_signals_section_lists_every_signal_with_its_evidence() -> None:
         assert "<code>T-6</code>" not in section
         assert ("и ещё 11" if lang == "ru" else "and 11 more") in section
         assert 'href="#signals"' in html
+
+
+def test_a_signal_without_evidence_shows_a_plain_zero() -> None:
+    """A volume drop can have no evidence (nothing got through): "0", not "0:"."""
+    empty = replace(_signal("volume_drop", "web", ()), evidence_count=0)
+    html = render_html(_content([empty]), "en")
+    section = html[html.index('<section id="signals">') :]
+    row = section[section.index('<tr data-signal="volume_drop"') :]
+    row = row[: row.index("</tr>")]
+    assert row.rstrip().endswith("<td>0</td>") and "<code>" not in row
 
 
 def test_terminal_summary_lists_the_signals_within_100_columns() -> None:
