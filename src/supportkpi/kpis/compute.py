@@ -29,7 +29,7 @@ from supportkpi.kpis.backlog import backlog
 from supportkpi.kpis.business import BUSINESS_COLUMNS, clock_for
 from supportkpi.kpis.definition import KPI
 from supportkpi.kpis.inputs import Inputs
-from supportkpi.kpis.prepare import Prepared, prepare, with_tables
+from supportkpi.kpis.prepare import Prepared, conversation, prepare, with_tables
 from supportkpi.kpis.registry import DIMENSIONS, REGISTRY
 from supportkpi.kpis.replies import reply_metrics
 from supportkpi.kpis.resources import DEFAULT_MEMORY_LIMIT, Bound, bounded_memory
@@ -192,13 +192,18 @@ def _cache(table: ir.Table, held: list[ir.Table]) -> ir.Table:
     return cached
 
 
-def _shared(prep: Prepared, held: list[ir.Table]) -> Prepared:
+def _shared(prep: Prepared, held: list[ir.Table], *, messages: bool = False) -> Prepared:
     """``prep`` with the pieces every metrics query reads materialized once: the
     surviving tickets, which ticket each event counts towards, and the status intervals
-    (one sort of every status change, instead of one per query)."""
+    (one sort of every status change, instead of one per query). With ``messages``, also
+    the customers' and agents' public messages, which the per-ticket table (first replies,
+    reopens, dialogue) and next reply time each read several times."""
     owners = _cache(prep.owners, held) if prep.owners is not None else None
     shared = with_tables(prep, tickets=_cache(prep.tickets, held), owners=owners)
-    return replace(shared, intervals=_cache(intervals_of(shared), held))
+    shared = replace(shared, intervals=_cache(intervals_of(shared), held))
+    if messages:
+        shared = replace(shared, messages=_cache(conversation(shared), held))
+    return shared
 
 
 def _release(held: list[ir.Table]) -> None:
@@ -354,8 +359,8 @@ class _Plan:
                 readers = len({"tickets", "replies"} & set(sources)) + bool(self.backlog_kpis)
                 if readers > 1:
                     # Several queries read the prepared inputs: materialize them once.
-                    raw = prep
-                    prep = bound.run(lambda: _shared(raw, held))
+                    raw, talk = prep, "replies" in sources
+                    prep = bound.run(lambda: _shared(raw, held, messages=talk))
             for name in sources:
                 keys = [g for g in self.groups if g[0] == name]
                 members = [k for g in keys for k in self.groups[g]]

@@ -28,7 +28,9 @@ from supportkpi.kpis.inputs import Inputs
 __all__ = [
     "MOVED_WITH_MERGE",
     "Prepared",
+    "conversation",
     "events_of",
+    "messages_of",
     "prepare",
     "ticket_dims",
     "with_tables",
@@ -55,6 +57,9 @@ class Prepared:
     intervals: ir.Table | None = None
     """The status intervals (see :func:`~supportkpi.kpis.status.intervals_of`) when the
     caller materialized them for several readers; else they are built per reader."""
+    messages: ir.Table | None = None
+    """The public messages of customers and agents (``ticket_id``, ``at``, ``by_agent``)
+    when the caller materialized them for several readers (see :func:`messages_of`)."""
 
 
 EventFilter = Callable[[ir.Table], ir.BooleanValue]
@@ -72,6 +77,28 @@ def events_of(prep: Prepared, where: EventFilter) -> ir.Table:
     raw = prep.raw_events
     raw = raw.filter((raw.at <= prep.as_of) & where(raw))
     return _merged_events(raw, prep.owners)
+
+
+def messages_of(prep: Prepared, role: str) -> ir.Table:
+    """The public messages written by ``role`` (``customer`` or ``agent``): a table with at
+    least ``ticket_id`` and ``at``.
+
+    First replies, reopens, the dialogue and next reply time all read these two streams;
+    when the caller materialized them once (``prep.messages``) they are read from there
+    instead of folding the events into their tickets again for each reader."""
+    if role not in ("customer", "agent"):
+        raise ValueError(f"messages are read for a customer or an agent, not {role!r}")
+    if prep.messages is not None:
+        m = prep.messages
+        return m.filter(m.by_agent if role == "agent" else ~m.by_agent)
+    return events_of(prep, lambda r: r.is_public & (r.actor_role == role))
+
+
+def conversation(prep: Prepared) -> ir.Table:
+    """Every public message of a customer or an agent (``ticket_id``, ``at``,
+    ``by_agent``), for a caller that materializes them once for several readers."""
+    e = events_of(prep, lambda r: r.is_public & r.actor_role.isin(("customer", "agent")))
+    return e.select("ticket_id", "at", by_agent=e.actor_role == "agent")
 
 
 def _merged_events(ev: ir.Table, owner: ir.Table) -> ir.Table:
@@ -147,7 +174,9 @@ def with_tables(prep: Prepared, *, tickets: ir.Table, owners: ir.Table | None) -
     if owners is not None and prep.raw_events is not None:
         raw = prep.raw_events
         events = _merged_events(raw.filter(raw.at <= prep.as_of), owners)
-    return replace(prep, tickets=tickets, events=events, owners=owners, intervals=None)
+    return replace(
+        prep, tickets=tickets, events=events, owners=owners, intervals=None, messages=None
+    )
 
 
 def ticket_dims(prep: Prepared) -> ir.Table:

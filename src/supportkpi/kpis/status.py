@@ -19,7 +19,7 @@ import ibis.expr.types as ir
 
 from supportkpi.kpis._time import seconds_between
 from supportkpi.kpis.inputs import Inputs
-from supportkpi.kpis.prepare import Prepared, events_of, prepare
+from supportkpi.kpis.prepare import Prepared, events_of, messages_of, prepare
 
 __all__ = [
     "INTERVAL_ORDER",
@@ -129,7 +129,7 @@ def solve_periods(prep: Prepared, intervals: ir.Table) -> ir.Table:
         ended_at=ibis.coalesce(iv.run_end_at, prep.as_of),
         is_current=iv.run_end_at.isnull(),
     )
-    e = events_of(prep, lambda r: r.is_public & (r.actor_role == "customer"))
+    e = messages_of(prep, "customer")
     msgs = e.select(msg_ticket=e.ticket_id, msg_at=e.at)
     j = periods.left_join(
         msgs,

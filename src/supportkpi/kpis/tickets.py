@@ -32,7 +32,7 @@ import ibis.expr.types as ir
 from supportkpi.kpis._time import as_instant, now_utc, seconds_between
 from supportkpi.kpis.business import BUSINESS_COLUMNS, add_business_columns, business_reads
 from supportkpi.kpis.inputs import Inputs
-from supportkpi.kpis.prepare import Prepared, events_of, prepare
+from supportkpi.kpis.prepare import Prepared, events_of, messages_of, prepare
 from supportkpi.kpis.settings import Windows, windows
 from supportkpi.kpis.status import (
     SOLVED_STATUSES,
@@ -165,6 +165,34 @@ _FIELD_KINDS: dict[str, tuple[str, ...]] = {
 """The event kinds each event aggregate reads."""
 
 
+_MESSAGE_FIELDS: frozenset[str] = frozenset(
+    f for f, kinds in _FIELD_KINDS.items() if kinds == ("message",)
+)
+"""The event aggregates read from public messages alone."""
+
+
+def _event_summaries(prep: Prepared, fields: set[str]) -> list[ir.Table]:
+    """The event aggregates named in ``fields``, as tables keyed ``s_ticket``.
+
+    When the public messages are materialized (``prep.messages``), the message aggregates
+    come from them and the other kinds' from their own (far fewer) events: the bulk of
+    the events, the messages, is then not folded into its tickets once more. Otherwise
+    one scan of the events of every kind read."""
+    from_messages = fields & _MESSAGE_FIELDS
+    if prep.messages is None or not from_messages:
+        return [_event_summary(prep, fields)]
+    m = prep.messages
+    aggregates = {
+        "first_customer_msg_at": lambda: m.at.min(where=~m.by_agent),
+        "replies": lambda: m.count(where=m.by_agent),
+    }
+    talk = m.group_by(s_ticket=m.ticket_id).agg(
+        **{name: make() for name, make in aggregates.items() if name in from_messages}
+    )
+    rest = fields - _MESSAGE_FIELDS
+    return [talk, _event_summary(prep, rest)] if rest else [talk]
+
+
 def _event_summary(prep: Prepared, fields: set[str]) -> ir.Table:
     """Per ticket, the event aggregates named in ``fields`` (one scan of the events of
     the kinds they read)."""
@@ -194,7 +222,7 @@ def _event_summary(prep: Prepared, fields: set[str]) -> ir.Table:
 
 
 def _first_replies(prep: Prepared, clock_start: ir.Table) -> ir.Table:
-    e = events_of(prep, lambda r: r.is_public & (r.actor_role == "agent"))
+    e = messages_of(prep, "agent")
     replies = e.select(r_ticket=e.ticket_id, r_at=e.at)
     j = clock_start.inner_join(
         replies,
@@ -253,7 +281,7 @@ def _solve_summary(periods: ir.Table, win: Windows) -> ir.Table:
 
 def _dialogue(prep: Prepared, first_replies: ir.Table, solves: ir.Table) -> ir.Table:
     """Customer public messages after the first reply and before the first solve."""
-    e = events_of(prep, lambda r: r.is_public & (r.actor_role == "customer"))
+    e = messages_of(prep, "customer")
     msgs = e.select(m_ticket=e.ticket_id, m_at=e.at)
     fr, so = first_replies, solves
     b = fr.inner_join(so, fr.f_ticket == so.k_ticket).select(
@@ -395,9 +423,10 @@ def _metrics(
     as_of = prep.as_of
     fields, parts = _plan(columns)
     base = t
-    ev = _event_summary(prep, fields) if fields else None
-    if ev is not None:
-        base = base.left_join(ev, base.ticket_id == ev.s_ticket).drop("s_ticket")
+    summaries = _event_summaries(prep, fields) if fields else []
+    for summary in summaries:
+        base = base.left_join(summary, base.ticket_id == summary.s_ticket).drop("s_ticket")
+    ev = summaries[0] if summaries else None
     if "first_customer_msg_at" in fields:
         base = base.mutate(
             clock_start_at=ibis.ifelse(
