@@ -128,10 +128,11 @@ def backlog(
         (grid.measured_at < iv.end_at) | (iv.is_current & (grid.measured_at <= iv.end_at))
     )
     j = grid.inner_join(iv, inside)
-    dims = ticket_dims(prep)
-    created = prep.tickets.select(c_ticket=prep.tickets.ticket_id, c_at=prep.tickets.created_at)
+    # One join brings both the dimensions and the creation instant (the age's start);
+    # priority changes are searched only when the backlog is broken down by priority.
+    dims = ticket_dims(prep, created=True, priority="priority" in by)
+    dims = dims.rename(c_at="created_at")
     j = j.inner_join(dims, j.ticket_id == dims.d_ticket)
-    j = j.inner_join(created, j.ticket_id == created.c_ticket)
     j = j.mutate(age_s=seconds_between(j.c_at, j.measured_at))
     if "tag" in by:
         j = j.mutate(tag=j.tags.unnest())

@@ -179,23 +179,32 @@ def with_tables(prep: Prepared, *, tickets: ir.Table, owners: ir.Table | None) -
     )
 
 
-def ticket_dims(prep: Prepared) -> ir.Table:
-    """The dimensions of each ticket (keyed ``d_ticket``), priority after its changes."""
+def ticket_dims(prep: Prepared, *, created: bool = False, priority: bool = True) -> ir.Table:
+    """The dimensions of each ticket (keyed ``d_ticket``), priority after its changes;
+    with ``created``, also when the ticket was created (``created_at``). Without
+    ``priority`` that column is left out, and so is the search of priority changes."""
     t = prep.tickets
-    e = events_of(prep, lambda r: (r.kind == "priority") & r.priority.notnull())
-    prio = e.filter(e.own)
-    last = prio.group_by(p_ticket=prio.ticket_id).agg(last_priority=prio.priority.argmax(prio.at))
-    j = t.left_join(last, t.ticket_id == last.p_ticket)
+    if priority:
+        e = events_of(prep, lambda r: (r.kind == "priority") & r.priority.notnull())
+        prio = e.filter(e.own)
+        last = prio.group_by(p_ticket=prio.ticket_id).agg(
+            last_priority=prio.priority.argmax(prio.at)
+        )
+        j = t.left_join(last, t.ticket_id == last.p_ticket)
+        current = {"priority": ibis.coalesce(j.last_priority, j.initial_priority)}
+    else:
+        j, current = t, {}
     return j.select(
         d_ticket=j.ticket_id,
         channel=j.channel,
         type=j.type,
         tags=j.tags,
-        priority=ibis.coalesce(j.last_priority, j.initial_priority),
+        **current,
         customer_tier=j.customer_tier,
         team=j.team,
         agent_id=j.agent_id,
         product=j.product,
         brand=j.brand,
         created_by=j.created_by,
+        **({"created_at": j.created_at} if created else {}),
     )
