@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import numpy as np
 from supportkpi.errors import InputFileError, Location
 from supportkpi.model.schema import TABLES
 from supportkpi.sources.discover import SourceFile
+from supportkpi.sources.parquet_facts import ParquetFacts, parquet_facts
 
 __all__ = ["LineMap", "ProbedFile", "line_map", "probe", "scan_sql"]
 
@@ -34,10 +35,13 @@ class ProbedFile:
 
     ``columns`` maps a canonical column name to the file's own column name (matched
     case-insensitively) and its DuckDB type; canonical columns the file lacks are absent.
+    ``facts`` holds what a Parquet file proves about its columns (no work to skip for
+    other formats).
     """
 
     source: SourceFile
     columns: dict[str, tuple[str, str]]
+    facts: ParquetFacts = field(default_factory=ParquetFacts)
 
     @property
     def file(self) -> str:
@@ -190,6 +194,8 @@ def probe(con: Any, source: SourceFile) -> ProbedFile:
             f"a {table.name} file needs the columns {', '.join(table.required)} "
             "(names are case-insensitive); see docs/importing.md",
         )
+    if source.format == "parquet":
+        return ProbedFile(source, columns, parquet_facts(source.path, table, columns))
     return ProbedFile(source, columns)
 
 

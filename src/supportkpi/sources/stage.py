@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from supportkpi.model.schema import TABLES, Column, Kind, Table
+from supportkpi.sources.parquet_facts import ParquetFacts
 from supportkpi.sources.readers import ProbedFile, scan_sql
 
 __all__ = ["ENUM_KIND", "canonical_sql_type", "ident", "literal", "stage_select"]
@@ -114,7 +115,13 @@ def _enum_sql(text: str, column: Column) -> str:
     return f"CASE WHEN {text} IN ({allowed}) THEN {text} ELSE (CASE {folded} {whens} END) END"
 
 
-def _plan_column(plan: _Plan, table: Table, column: Column, found: tuple[str, str] | None) -> None:
+def _plan_column(
+    plan: _Plan,
+    table: Table,
+    column: Column,
+    found: tuple[str, str] | None,
+    facts: ParquetFacts,
+) -> None:
     name = column.name
     tname = f"_t_{name}"
     if found is None:
@@ -129,7 +136,12 @@ def _plan_column(plan: _Plan, table: Table, column: Column, found: tuple[str, st
     kind = column.kind
     text_needed = True
     typed: str
-    if kind == Kind.STRING:
+    if kind == Kind.STRING and name in facts.clean:
+        # Every value is canonical already (see parquet_facts): nothing to trim or map.
+        text = source
+        typed = source
+        text_needed = False
+    elif kind == Kind.STRING:
         text = _text(source, type_)
         typed = _enum_sql(tname, column) if column.allowed else tname
     elif kind == Kind.TIMESTAMP:
@@ -193,7 +205,9 @@ def _plan_column(plan: _Plan, table: Table, column: Column, found: tuple[str, st
             )
     plan.text[tname] = text
     plan.typed[name] = typed
-    if column.required:
+    # The value is the file's own and the file has no missing one: nothing can be missing.
+    never_missing = text == source and name in facts.no_nulls
+    if column.required and not never_missing:
         plan.checks.append(
             _Check(
                 f"{tname} IS NULL", name, "missing", literal(f"missing required value for {name}")
@@ -323,7 +337,7 @@ def stage_select(probed: ProbedFile, file_index: int) -> str:
     table = TABLES[probed.source.table]
     plan = _Plan()
     for column in table.columns:
-        _plan_column(plan, table, column, probed.columns.get(column.name))
+        _plan_column(plan, table, column, probed.columns.get(column.name), probed.facts)
     checks = plan.checks + _table_checks(table, plan)
     inner = ", ".join(
         [f"{expr} AS {ident(name)}" for name, expr in plan.text.items()]
