@@ -131,7 +131,9 @@ def solve_periods(prep: Prepared, intervals: ir.Table) -> ir.Table:
     )
     e = messages_of(prep, "customer")
     msgs = e.select(msg_ticket=e.ticket_id, msg_at=e.at)
-    j = periods.left_join(
+    # The first customer message within each period, for the (few) periods that have one;
+    # then every period with it (a period is one run start: its status event's id).
+    j = periods.inner_join(
         msgs,
         (periods.ticket_id == msgs.msg_ticket)
         & (msgs.msg_at > periods.solved_at)
@@ -140,9 +142,10 @@ def solve_periods(prep: Prepared, intervals: ir.Table) -> ir.Table:
             | (periods.is_current & (msgs.msg_at <= periods.ended_at))
         ),
     )
-    firsts = j.group_by(["ticket_id", "run_key", "solved_at", "ended_at", "is_current"]).agg(
-        first_msg_at=j.msg_at.min()
-    )
+    written = j.group_by(w_ticket=j.ticket_id, w_key=j.run_key).agg(first_msg_at=j.msg_at.min())
+    firsts = periods.left_join(
+        written, (periods.ticket_id == written.w_ticket) & (periods.run_key == written.w_key)
+    ).drop("w_ticket", "w_key")
     by_status = ibis.ifelse(firsts.is_current, ibis.null("timestamp('UTC')"), firsts.ended_at)
     reopen_at = ibis.cases(
         (firsts.first_msg_at.isnull(), by_status),

@@ -231,22 +231,12 @@ def _first_replies(prep: Prepared, clock_start: ir.Table) -> ir.Table:
     return j.group_by(f_ticket=j.c_ticket).agg(first_reply_at=j.r_at.min())
 
 
-def _status_summary(iv: ir.Table) -> ir.Table:
-    d = iv.duration_s
-    return iv.group_by(i_ticket=iv.ticket_id).agg(
-        status=iv.status.max(where=iv.is_current),
-        requester_wait_total=d.sum(where=iv.status.isin(WAITING_STATUSES)),
-        agent_wait_total=d.sum(where=iv.status == "pending"),
-        on_hold_total=d.sum(where=iv.status == "on_hold"),
-    )
-
-
 def _timeline_summary(prep: Prepared, *, status: bool, solves: bool) -> ir.Table:
-    """The figures of ``_status_summary`` and the solve times of ``_solve_summary`` in one
-    pass over the status intervals, for when no reopen figure is asked: a solve period
-    starts at each solved interval whose previous interval is not solved (``run_start``,
-    as in :func:`~supportkpi.kpis.status.solve_periods`), and the ticket is still solved
-    when its current interval is."""
+    """The status figures (current status, waiting totals) and the solve times in one
+    pass over the status intervals: a solve period starts at each solved interval whose
+    previous interval is not solved (``run_start``, as in
+    :func:`~supportkpi.kpis.status.solve_periods`), and the ticket is still solved when
+    its current interval is."""
     iv = intervals_of(prep)
     aggregates: dict[str, ir.Scalar] = {}
     if status:
@@ -266,14 +256,14 @@ def _timeline_summary(prep: Prepared, *, status: bool, solves: bool) -> ir.Table
     return iv.group_by(i_ticket=iv.ticket_id).agg(**aggregates)
 
 
-def _solve_summary(periods: ir.Table, win: Windows) -> ir.Table:
-    p = periods
-    in_window = p.reopen_at.notnull() & (seconds_between(p.solved_at, p.reopen_at) <= win.reopen_s)
+def _reopen_summary(periods: ir.Table, win: Windows) -> ir.Table:
+    """Per ticket with a reopened solve period: how many were reopened, whether one was
+    within the reopen window, and the first reopen. Tickets without one have no row (the
+    columns read as 0, false and null)."""
+    p = periods.filter(periods.reopen_at.notnull())
+    in_window = seconds_between(p.solved_at, p.reopen_at) <= win.reopen_s
     return p.group_by(p_ticket=p.ticket_id).agg(
-        first_solved_at=p.solved_at.min(),
-        last_solved_at=p.solved_at.max(),
-        currently_solved=p.is_current.any(),
-        reopens=p.count(where=p.reopen_at.notnull()),
+        reopens=p.count(),
         reopened_in_window=in_window.any(),
         first_reopened_at=p.reopen_at.min(),
     )
@@ -447,24 +437,18 @@ def _metrics(
         )
         fr = _first_replies(prep, starts.view())
         base = base.left_join(fr, base.ticket_id == fr.f_ticket).drop("f_ticket")
-    if "reopens" in parts:
-        # Reopens need the solve periods themselves (and the messages during them).
-        iv = intervals_of(prep)
-        if "status" in parts:
-            st = _status_summary(iv)
-            base = base.left_join(st, base.ticket_id == st.i_ticket).drop("i_ticket")
-        so = _solve_summary(solve_periods(prep, iv), win)
-        base = base.left_join(so, base.ticket_id == so.p_ticket).drop("p_ticket")
-        solves = so.select(
-            k_ticket=so.p_ticket, k_first=so.first_solved_at, k_last=so.last_solved_at
-        )
-    elif parts & {"status", "solves"}:
+    if parts & {"status", "solves"}:
         tl = _timeline_summary(prep, status="status" in parts, solves="solves" in parts)
         base = base.left_join(tl, base.ticket_id == tl.i_ticket).drop("i_ticket")
         if "solves" in parts:
             solves = tl.select(
                 k_ticket=tl.i_ticket, k_first=tl.first_solved_at, k_last=tl.last_solved_at
             )
+    if "reopens" in parts:
+        # Reopens need the solve periods themselves (and the messages during them); the
+        # solve times come from the timeline above.
+        ro = _reopen_summary(solve_periods(prep, intervals_of(prep)), win)
+        base = base.left_join(ro, base.ticket_id == ro.p_ticket).drop("p_ticket")
     if "dialogue" in parts:
         assert fr is not None and solves is not None
         dl = _dialogue(prep, fr, solves)
