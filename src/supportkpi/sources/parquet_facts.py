@@ -75,22 +75,27 @@ def _is_clean(value: str, allowed: tuple[str, ...] | None) -> bool:
 
 
 def _dictionary_entries(path: Path, names: list[str]) -> dict[str, set[str]]:
-    """Every dictionary entry of each column read (one read for all of them); a column
-    that turns out not to be stored as a dictionary, or has too many entries, is left out."""
-    table = pq.ParquetFile(path, read_dictionary=names).read(columns=names)
-    found: dict[str, set[str]] = {}
-    for name, column in zip(names, table.columns, strict=True):
-        entries: set[str] = set()
-        for chunk in column.chunks:
-            if not isinstance(chunk, pa.DictionaryArray) or not pa.types.is_string(
-                chunk.dictionary.type
-            ):
-                break
-            entries.update(v for v in chunk.dictionary.to_pylist() if v is not None)
-            if len(entries) > _MAX_ENTRIES:
-                break
-        else:  # every chunk a dictionary, and not too many entries
-            found[name] = entries
+    """Every dictionary entry of each column read, a row group at a time (so only one row
+    group's indexes are in memory); a column that turns out not to be stored as a
+    dictionary, or has too many entries, is left out."""
+    reader = pq.ParquetFile(path, read_dictionary=names)
+    found: dict[str, set[str]] = {name: set() for name in names}
+    for group in range(reader.metadata.num_row_groups):
+        table = reader.read_row_group(group, columns=list(found))
+        for name, column in zip(list(found), table.columns, strict=True):
+            entries = found[name]
+            for chunk in column.chunks:
+                if not isinstance(chunk, pa.DictionaryArray) or not pa.types.is_string(
+                    chunk.dictionary.type
+                ):
+                    del found[name]
+                    break
+                entries.update(v for v in chunk.dictionary.to_pylist() if v is not None)
+                if len(entries) > _MAX_ENTRIES:
+                    del found[name]
+                    break
+        if not found:
+            break
     return found
 
 
