@@ -7,7 +7,11 @@ aggregated rows are brought back and reshaped into the tidy frame of :mod:`compu
 Periods truncate the KPI's ``time_column`` in UTC (both backends run their sessions in
 UTC); weeks start on Monday. Medians and p90 are exact and interpolated between the two
 nearest values (DuckDB ``percentile_cont``, Spark ``percentile``): the same number on
-both; approximate percentiles are never used.
+both; approximate percentiles are never used. The quantiles of one column are taken by
+one aggregate that returns them all (``quantile_cont(x, [0.5, 0.9])``), however many KPIs
+report them: the engine then keeps each column's values once per group instead of once
+per statistic (exact quantiles hold every value of a group in memory and cannot spill),
+and selects both from one copy.
 """
 
 from __future__ import annotations
@@ -78,11 +82,11 @@ def _stat(kpi: KPI, stat: str, col: ir.Column | None, table: ir.Table) -> ir.Sca
         return value.count()
     if stat in ("mean", "value"):
         return value.mean()
-    if stat == "median":
-        return value.quantile(0.5)
-    if stat == "p90":
-        return value.quantile(0.9)
     raise ValueError(f"KPI {kpi.id!r}: unknown statistic {stat!r}")
+
+
+QUANTILES: dict[str, float] = {"median": 0.5, "p90": 0.9}
+"""The statistics taken as quantiles, and which."""
 
 
 def stat_columns(kpis: Sequence[KPI], basis: Basis, columns: Sequence[str]) -> list[StatColumn]:
@@ -121,13 +125,34 @@ def aggregate_wide(
     t = t.mutate(period_start=start)
     keys = ["period_start", *by]
     metrics: dict[str, ir.Scalar] = {}
+    # column -> the quantiles asked of it; read back as "<name>[i]" after the grouping
+    wanted: dict[str, list[float]] = {}
+    picks: dict[str, tuple[str, float]] = {}
     for kpi in kpis:
         for label, column in _bases(kpi, basis, table.columns):
             col = None if column == "*" else t[column]
             for stat in kpi.stats:
-                metrics[f"{kpi.id}__{label}__{stat}"] = _stat(kpi, stat, col, t)
+                name = f"{kpi.id}__{label}__{stat}"
+                if stat in QUANTILES and kpi.measure not in ("count", "rate", "sum"):
+                    q = QUANTILES[stat]
+                    wanted.setdefault(column, [])
+                    if q not in wanted[column]:
+                        wanted[column].append(q)
+                    picks[name] = (column, q)
+                else:
+                    metrics[name] = _stat(kpi, stat, col, t)
         if kpi.column == "*" or kpi.measure == "count":
             metrics[f"{kpi.id}__n"] = t.count()
         else:
             metrics[f"{kpi.id}__n"] = t[kpi.column].count()
-    return t.group_by(keys).agg(**metrics)
+    arrays = {column: f"_q{i}" for i, column in enumerate(wanted)}
+    for column, name in arrays.items():
+        metrics[name] = t[column].cast("float64").quantile(wanted[column])
+    grouped = t.group_by(keys).agg(**metrics)
+    if not picks:
+        return grouped
+    taken = {
+        name: grouped[arrays[column]][wanted[column].index(q)]
+        for name, (column, q) in picks.items()
+    }
+    return grouped.mutate(**taken).drop(*arrays.values())

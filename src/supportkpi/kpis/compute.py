@@ -360,7 +360,7 @@ class _Plan:
                 if readers > 1:
                     # Several queries read the prepared inputs: materialize them once.
                     raw, talk = prep, "replies" in sources
-                    prep = bound.run(lambda: _shared(raw, held, messages=talk))
+                    prep = bound.run(lambda: _shared(raw, held, messages=talk), "the shared inputs")
             for name in sources:
                 keys = [g for g in self.groups if g[0] == name]
                 members = [k for g in keys for k in self.groups[g]]
@@ -369,7 +369,12 @@ class _Plan:
                 metrics = _metrics_table(
                     name, self.inputs, self.config, self.instant, self.clock, prep, needed
                 )
-                frames.extend(bound.run(partial(self._source, metrics, keys, lower, upper)))
+                frames.extend(
+                    bound.run(
+                        partial(self._source, metrics, keys, lower, upper),
+                        f"the {name} metrics and their aggregations",
+                    )
+                )
             if self.backlog_kpis:
                 backlog_prep = prep
                 frames.append(
@@ -382,7 +387,8 @@ class _Plan:
                             as_of=self.instant,
                             since=lower,
                             prepared=backlog_prep,
-                        )
+                        ),
+                        "the backlog",
                     )
                 )
         finally:

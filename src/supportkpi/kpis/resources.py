@@ -13,6 +13,7 @@ Other backends (PySpark, Postgres) manage memory themselves: nothing is changed 
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,8 @@ import ibis.expr.types as ir
 __all__ = ["DEFAULT_MEMORY_LIMIT", "Bound", "bounded_memory", "parse_size"]
 
 T = TypeVar("T")
+
+_log = logging.getLogger(__name__)
 
 DEFAULT_MEMORY_LIMIT = "3GiB"
 """The memory DuckDB may use while :func:`~supportkpi.kpis.compute.compute` runs. With the
@@ -82,16 +85,23 @@ class Bound:
         assert self._con is not None
         self._con.raw_sql(f"SET memory_limit = '{int(size)}B'")
 
-    def run(self, step: Callable[[], T]) -> T:
+    def run(self, step: Callable[[], T], name: str = "step") -> T:
         """``step()`` within the bound. Not every DuckDB operator can spill (exact
         quantiles, some joins): when one needs more than the bound, the step runs again
         within the database's own limit, so the answer is the same and only that step's
-        memory is not bounded."""
+        memory is not bounded (logged as a warning naming the step)."""
         try:
             return step()
         except Exception as exc:
             if self._bounded is None or type(exc).__name__ != "OutOfMemoryException":
                 raise
+        _log.warning(
+            "%s needed more than the memory bound (%d bytes); running it again within the "
+            "database's own limit (%d bytes)",
+            name,
+            self._bounded,
+            self._own,
+        )
         self._limit(self._own)
         try:
             return step()
