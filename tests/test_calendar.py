@@ -184,6 +184,30 @@ def test_engine_path_equals_reference(con) -> None:  # type: ignore[no-untyped-d
     np.testing.assert_array_equal(got, expected)
     assert (got > 0).sum() > 100 and (got == 0).sum() > 10  # the sample covers both
 
+    # Several spans sharing an instant, and a fixed instant given by value: each the same
+    # as the reference, with one lookup per distinct instant.
+    now = datetime(2026, 3, 12, 10, 30, 15, 250_001, tzinfo=UTC)
+    many = clock.annotate_many(
+        loaded,
+        [("a", "s", "e"), ("b", "s", "now"), ("c", "now", "e")],
+        schedule=loaded.sched,
+        instants={"now": now},
+    )
+    frame = many.order_by("i").to_pandas()
+    now64 = np.full(300, np.datetime64(now.replace(tzinfo=None), "us"))
+
+    def reference(a, b):  # type: ignore[no-untyped-def]
+        de, ny = business_seconds(berlin, a, b), business_seconds(split, a, b)
+        return np.where(names == "default", de, ny)
+
+    np.testing.assert_array_equal(frame["a"].to_numpy(), expected)
+    np.testing.assert_array_equal(frame["b"].to_numpy(), reference(s64, now64))
+    np.testing.assert_array_equal(frame["c"].to_numpy(), reference(now64, e64))
+    assert list(frame.columns) == [*loaded.columns, "a", "b", "c"]
+    fixed = clock.annotate_many(loaded, [("b", "s", "now")], schedule="split",
+                                instants={"now": now}).order_by("i").to_pandas()  # fmt: skip
+    np.testing.assert_array_equal(fixed["b"].to_numpy(), business_seconds(split, s64, now64))
+
 
 def test_engine_path_gives_null_outside_its_span_and_refuses_unknown_names() -> None:
     clock = BusinessClock(

@@ -10,7 +10,7 @@ per duration, no backend-specific SQL: it runs on DuckDB, PySpark and any Ibis b
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 import ibis
@@ -18,6 +18,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from supportkpi.calendar.schedule import Schedule
 
@@ -67,6 +68,7 @@ class BusinessClock:
         self.start = _utc(start) - timedelta(days=1)
         self.end = max(_utc(end), _utc(start)) + timedelta(days=1)
         self._grid: ir.Table | None = None
+        self._arrow: pa.Table | None = None
 
     def grid(self) -> pa.Table:
         """The minute grid of every schedule: ``schedule``, ``minute_us`` (UTC epoch
@@ -103,9 +105,14 @@ class BusinessClock:
             )
         return pa.concat_tables(parts)
 
+    def _arrow_grid(self) -> pa.Table:
+        if self._arrow is None:
+            self._arrow = self.grid()
+        return self._arrow
+
     def _grid_table(self) -> ir.Table:
         if self._grid is None:
-            self._grid = ibis.memtable(self.grid())
+            self._grid = ibis.memtable(self._arrow_grid())
         return self._grid
 
     def _working_before(self, t: ir.Table, column: str, fixed: str | None, out: str) -> ir.Table:
@@ -149,21 +156,85 @@ class BusinessClock:
         outside the clock's span, or the row's schedule is not one of the clock's; 0 when
         the end is before the start. Only equality joins and integer arithmetic: portable.
         """
-        if isinstance(schedule, str):
-            if schedule not in self.schedules:
-                raise ValueError(
-                    f"unknown schedule {schedule!r}; the clock has {', '.join(self.schedules)}"
-                )
-            fixed: str | None = schedule
-        else:
-            fixed = None
+        return self.annotate_many(t, [(out, start, end)], schedule=schedule)
+
+    def annotate_many(
+        self,
+        t: ir.Table,
+        spans: Sequence[tuple[str, str, str]],
+        *,
+        schedule: str | ir.StringValue = "default",
+        instants: Mapping[str, datetime] | None = None,
+    ) -> ir.Table:
+        """``t`` with a column per ``(out, start, end)`` span, as :meth:`annotate` gives it.
+
+        The working time before each instant is looked up once however many spans share
+        it (one join per distinct timestamp column instead of two per span). A name in
+        ``instants`` stands for that fixed instant (such as the evaluation instant): its
+        working time is taken from the grid here, per schedule, without a join.
+        """
+        fixed = self._fixed(schedule)
+        if fixed is None:
             t = t.mutate(bc_tmp_sched=schedule)
-        t = self._working_before(t, start, fixed, "bc_tmp_a")
-        t = self._working_before(t, end, fixed, "bc_tmp_b")
-        diff = t.bc_tmp_b - t.bc_tmp_a
-        value = ibis.ifelse(diff < 0, 0, diff).cast("float64") / 1_000_000
-        helpers = ["bc_tmp_a", "bc_tmp_b"] + ([] if fixed is not None else ["bc_tmp_sched"])
-        return t.mutate(**{out: value}).drop(*helpers)
+        moments = dict(instants or {})
+        names: dict[str, str] = {}
+        for _, start, end in spans:
+            for column in (start, end):
+                if column not in moments and column not in names:
+                    names[column] = f"bc_tmp_w{len(names)}"
+        for column, name in names.items():
+            t = self._working_before(t, column, fixed, name)
+
+        def before(column: str) -> ir.IntegerValue:
+            if column in names:
+                return t[names[column]]
+            return self._constant_before(t, moments[column], fixed)
+
+        values = {}
+        for out, start, end in spans:
+            diff = before(end) - before(start)
+            values[out] = ibis.ifelse(diff < 0, 0, diff).cast("float64") / 1_000_000
+        helpers = list(names.values()) + ([] if fixed is not None else ["bc_tmp_sched"])
+        return t.mutate(**values).drop(*helpers)
+
+    def _fixed(self, schedule: str | ir.StringValue) -> str | None:
+        """The schedule's name when every row has the same one, else None."""
+        if not isinstance(schedule, str):
+            return None
+        if schedule not in self.schedules:
+            raise ValueError(
+                f"unknown schedule {schedule!r}; the clock has {', '.join(self.schedules)}"
+            )
+        return schedule
+
+    def working_before(self, moment: datetime) -> dict[str, int | None]:
+        """Working microseconds of each schedule from the grid's start to ``moment``
+        (None outside the clock's span): the value the engine's join gives that instant."""
+        delta = _utc(moment) - datetime(1970, 1, 1, tzinfo=UTC)
+        us = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+        minute, into = us - us % _MINUTE_US, us % _MINUTE_US
+        grid = self._arrow_grid()
+        found: dict[str, int | None] = {name: None for name in self.schedules}
+        at = grid.filter(pc.equal(grid["minute_us"], minute))
+        for name, working, before in zip(
+            at["schedule"].to_pylist(),
+            at["working"].to_pylist(),
+            at["before_us"].to_pylist(),
+            strict=True,
+        ):
+            found[name] = int(before) + int(working) * into
+        return found
+
+    def _constant_before(self, t: ir.Table, moment: datetime, fixed: str | None) -> ir.IntegerValue:
+        values = self.working_before(moment)
+
+        def literal(value: int | None) -> ir.IntegerValue:
+            return ibis.literal(value, type="int64") if value is not None else ibis.null("int64")
+
+        if fixed is not None:
+            return literal(values[fixed])
+        branches = [(t.bc_tmp_sched == name, literal(v)) for name, v in values.items()]
+        return ibis.cases(*branches, else_=ibis.null("int64"))
 
 
 def _utc(moment: datetime) -> datetime:

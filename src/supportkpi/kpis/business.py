@@ -15,7 +15,6 @@ from typing import Any
 import ibis.expr.types as ir
 
 from supportkpi.calendar import BusinessClock, Schedule
-from supportkpi.kpis._time import as_of_literal
 from supportkpi.policy import Config, default_config, schedule_case
 
 __all__ = [
@@ -93,17 +92,16 @@ def add_business_columns(
     ``columns``; each span is computed only when asked for, as it costs joins)."""
     cfg = config if isinstance(config, Config) else default_config()
     bc = _clock(clock, tickets, as_of)
-    now = as_of_literal(as_of)
     wanted = set(columns)
     spans = [s for s in _TICKET_SPANS if s[0] in wanted]
     if "dialogue_resolution_bh_s" in wanted and "full_resolution_bh_s" not in wanted:
         spans.append(("bh_tmp_full", "created_at", "solved_at"))
-    t = table.mutate(bh_tmp_schedule=schedule_case(table, cfg), bh_tmp_now=now)
-    for out, start, end in spans:
-        t = bc.annotate(t, start=start, end=end, out=out, schedule=t.bh_tmp_schedule)
     if "waiting_so_far_bh_s" in wanted:
-        t = bc.annotate(t, start="clock_start_at", end="bh_tmp_now", out="bh_tmp_wait",
-                        schedule=t.bh_tmp_schedule)  # fmt: skip
+        spans.append(("bh_tmp_wait", "clock_start_at", "bh_tmp_now"))
+    t = table.mutate(bh_tmp_schedule=schedule_case(table, cfg))
+    # one lookup per distinct instant, the evaluation instant without a join
+    t = bc.annotate_many(t, spans, schedule=t.bh_tmp_schedule, instants={"bh_tmp_now": as_of})
+    if "waiting_so_far_bh_s" in wanted:
         t = t.mutate(waiting_so_far_bh_s=t.waiting_so_far_s.isnull().ifelse(None, t.bh_tmp_wait))
     if "dialogue_resolution_bh_s" in wanted:
         full = t.full_resolution_bh_s if "full_resolution_bh_s" in wanted else t.bh_tmp_full
@@ -118,10 +116,9 @@ def add_reply_business_columns(
     """The next-reply table with ``next_reply_bh_s`` and ``waiting_so_far_bh_s``."""
     cfg = config if isinstance(config, Config) else default_config()
     bc = _clock(clock, tickets, as_of)
-    t = table.mutate(bh_tmp_schedule=schedule_case(table, cfg), bh_tmp_now=as_of_literal(as_of))
-    t = bc.annotate(t, start="message_at", end="next_reply_at", out="next_reply_bh_s",
-                    schedule=t.bh_tmp_schedule)  # fmt: skip
-    t = bc.annotate(t, start="message_at", end="bh_tmp_now", out="bh_tmp_wait",
-                    schedule=t.bh_tmp_schedule)  # fmt: skip
+    t = table.mutate(bh_tmp_schedule=schedule_case(table, cfg))
+    spans = [("next_reply_bh_s", "message_at", "next_reply_at"),
+             ("bh_tmp_wait", "message_at", "bh_tmp_now")]  # fmt: skip
+    t = bc.annotate_many(t, spans, schedule=t.bh_tmp_schedule, instants={"bh_tmp_now": as_of})
     t = t.mutate(waiting_so_far_bh_s=t.waiting_so_far_s.isnull().ifelse(None, t.bh_tmp_wait))
-    return t.drop("bh_tmp_schedule", "bh_tmp_now", "bh_tmp_wait")
+    return t.drop("bh_tmp_schedule", "bh_tmp_wait")
