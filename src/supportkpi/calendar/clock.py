@@ -5,7 +5,8 @@ minute is working time, and the working seconds before it. Schedules have minute
 resolution and every modern time zone offset is a whole number of minutes, so a minute is
 wholly working or not, and the working time before an instant ``t`` is exactly
 ``before(minute(t)) + working(minute(t)) * (t - start of that minute)``. Two equality joins
-per duration, no backend-specific SQL: it runs on DuckDB, PySpark and any Ibis backend.
+per duration (one per distinct instant when several durations share it), no
+backend-specific SQL: it runs on DuckDB, PySpark and any Ibis backend.
 """
 
 from __future__ import annotations
