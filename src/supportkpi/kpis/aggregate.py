@@ -9,9 +9,9 @@ UTC); weeks start on Monday. Medians and p90 are exact and interpolated between 
 nearest values (DuckDB ``percentile_cont``, Spark ``percentile``): the same number on
 both; approximate percentiles are never used. The quantiles of one column are taken by
 one aggregate that returns them all (``quantile_cont(x, [0.5, 0.9])``), however many KPIs
-report them: the engine then keeps each column's values once per group instead of once
-per statistic (exact quantiles hold every value of a group in memory and cannot spill),
-and selects both from one copy.
+report them, in a query of their own: exact quantiles hold every value of a group in
+memory and cannot spill, so the engine keeps one copy of one column's values at a time
+and selects both statistics from it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Literal
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
 from supportkpi.kpis.definition import KPI
 
@@ -31,6 +32,7 @@ __all__ = [
     "Period",
     "StatColumn",
     "aggregate_wide",
+    "collect_wide",
     "stat_columns",
 ]
 
@@ -105,13 +107,20 @@ def aggregate_wide(
     period: Period | None,
     by: Sequence[str],
     basis: Basis,
-) -> ir.Table:
+) -> list[ir.Table]:
     """Aggregate ``table`` for ``kpis`` that share one ``time_column``.
 
-    Returns period_start (null without a period), the ``by`` columns, one column per
+    Returns the queries whose results, merged on period_start (null without a period)
+    and the ``by`` columns (:func:`collect_wide`), hold one column per
     :class:`StatColumn` and ``<kpi>__n`` (the population: rows where the KPI's column is
     not null; all rows for a count). Rows whose time column is null are left out (the KPI
     has not happened for them yet).
+
+    The first query holds the counts, sums, means and rates; each further one the
+    quantiles of one column. Exact quantiles keep every value of a group in memory and
+    cannot spill to disk, so each column's are taken alone: a query never holds the
+    values of more than one column, however many KPIs the table has. All queries group
+    the same rows by the same keys, so they return the same groups.
     """
     time_columns = {k.time_column for k in kpis}
     if len(time_columns) != 1:
@@ -125,9 +134,9 @@ def aggregate_wide(
     t = t.mutate(period_start=start)
     keys = ["period_start", *by]
     metrics: dict[str, ir.Scalar] = {}
-    # column -> the quantiles asked of it; read back as "<name>[i]" after the grouping
+    # column -> the quantiles asked of it, and which output column takes which
     wanted: dict[str, list[float]] = {}
-    picks: dict[str, tuple[str, float]] = {}
+    picks: dict[str, list[tuple[str, float]]] = {}
     for kpi in kpis:
         for label, column in _bases(kpi, basis, table.columns):
             col = None if column == "*" else t[column]
@@ -138,21 +147,25 @@ def aggregate_wide(
                     wanted.setdefault(column, [])
                     if q not in wanted[column]:
                         wanted[column].append(q)
-                    picks[name] = (column, q)
+                    picks.setdefault(column, []).append((name, q))
                 else:
                     metrics[name] = _stat(kpi, stat, col, t)
         if kpi.column == "*" or kpi.measure == "count":
             metrics[f"{kpi.id}__n"] = t.count()
         else:
             metrics[f"{kpi.id}__n"] = t[kpi.column].count()
-    arrays = {column: f"_q{i}" for i, column in enumerate(wanted)}
-    for column, name in arrays.items():
-        metrics[name] = t[column].cast("float64").quantile(wanted[column])
-    grouped = t.group_by(keys).agg(**metrics)
-    if not picks:
-        return grouped
-    taken = {
-        name: grouped[arrays[column]][wanted[column].index(q)]
-        for name, (column, q) in picks.items()
-    }
-    return grouped.mutate(**taken).drop(*arrays.values())
+    queries = [t.group_by(keys).agg(**metrics)]
+    for column, quantiles in wanted.items():
+        one = t.group_by(keys).agg(_q=t[column].cast("float64").quantile(quantiles))
+        taken = {name: one._q[quantiles.index(q)] for name, q in picks[column]}
+        queries.append(one.mutate(**taken).drop("_q"))
+    return queries
+
+
+def collect_wide(queries: Sequence[ir.Table], keys: Sequence[str]) -> pd.DataFrame:
+    """Run :func:`aggregate_wide`'s queries one after the other and merge their rows on
+    ``keys`` (null keys match null keys): one wide row per group."""
+    frame: pd.DataFrame = queries[0].to_pandas()
+    for query in queries[1:]:
+        frame = frame.merge(query.to_pandas(), on=list(keys), how="left")
+    return frame

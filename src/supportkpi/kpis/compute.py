@@ -19,12 +19,21 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, Literal
 
+import ibis.common.exceptions as com
 import ibis.expr.types as ir
 import pandas as pd
 
 from supportkpi.errors import UserError
 from supportkpi.kpis._time import as_instant, as_of_literal, now_utc
-from supportkpi.kpis.aggregate import Basis, Period, StatColumn, aggregate_wide, stat_columns
+from supportkpi.kpis.aggregate import (
+    QUANTILES,
+    Basis,
+    Period,
+    StatColumn,
+    aggregate_wide,
+    collect_wide,
+    stat_columns,
+)
 from supportkpi.kpis.backlog import backlog
 from supportkpi.kpis.business import BUSINESS_COLUMNS, clock_for
 from supportkpi.kpis.definition import KPI
@@ -136,8 +145,9 @@ def group_wide(
         table = table.filter(table[time_column] >= as_of_literal(lower))
     if upper is not None:
         table = table.filter(table[time_column] < as_of_literal(upper))
-    wide = aggregate_wide(table, members, period=period, by=by, basis=basis)
-    return wide.to_pandas(), stat_columns(members, basis, table.columns)
+    queries = aggregate_wide(table, members, period=period, by=by, basis=basis)
+    wide = collect_wide(queries, ["period_start", *by])
+    return wide, stat_columns(members, basis, table.columns)
 
 
 def _tidy(wide: pd.DataFrame, kpis: Sequence[KPI], by: Sequence[str], cols: Any) -> pd.DataFrame:
@@ -183,10 +193,12 @@ def has_work_logs(inputs: Inputs, as_of: datetime) -> bool:
 
 def _cache(table: ir.Table, held: list[ir.Table]) -> ir.Table:
     """Materialize a table read by several queries, where the backend allows it; the
-    caller releases everything in ``held`` when done."""
+    caller releases everything in ``held`` when done. Only a backend that cannot cache
+    makes the queries read the table straight; any other failure (running out of
+    memory, above all) is raised, never turned into a silent recomputation per query."""
     try:
         cached = table.cache()
-    except Exception:  # a cache-less backend: recompute instead
+    except (NotImplementedError, com.UnsupportedOperationError):
         return table
     held.append(cached)
     return cached
@@ -320,12 +332,15 @@ def compute(
 
 
 _SOURCE_ORDER: tuple[str, ...] = ("tickets", "replies", "contacts")
+_READS_PREPARED = frozenset({"tickets", "replies"})
+"""The metrics tables built from the prepared (shared) inputs."""
 
 
 class _Plan:
-    """The queries of one compute() call, run one metrics table at a time: a table built
-    for several aggregations is released as soon as they are done, so the engine never
-    holds two of them (or them and the backlog's join) at once."""
+    """The queries of one compute() call. The shared inputs are materialized once, the
+    backlog and the metrics tables that read them are built, the inputs are released, and
+    then each metrics table is aggregated and released as soon as its aggregations are
+    done."""
 
     def __init__(
         self,
@@ -346,12 +361,18 @@ class _Plan:
     def run(
         self, bound: Bound, lower: datetime | None, upper: datetime | None
     ) -> list[pd.DataFrame]:
-        """Every frame; each step (materializing, one metrics table and its aggregations,
-        the backlog) runs within ``bound``."""
+        """Every frame; each step (materializing the shared inputs, the backlog, building
+        one metrics table, aggregating it) runs within ``bound``.
+
+        The metrics tables that read the shared inputs are built while those are held;
+        the shared inputs are released before any of them is aggregated, so the
+        aggregations (whose exact quantiles keep values in memory) have the memory to
+        themselves instead of evicting the inputs to disk block by block."""
         frames: list[pd.DataFrame] = []
-        by, basis = self.by, self.basis
+        by = self.by
         sources = [s for s in _SOURCE_ORDER if any(g[0] == s for g in self.groups)]
         held: list[ir.Table] = []
+        built: list[tuple[str, ir.Table, list[ir.Table]]] = []
         try:
             prep: Prepared | None = None
             if {"tickets", "replies"} & set(sources) or self.backlog_kpis:
@@ -361,20 +382,6 @@ class _Plan:
                     # Several queries read the prepared inputs: materialize them once.
                     raw, talk = prep, "replies" in sources
                     prep = bound.run(lambda: _shared(raw, held, messages=talk), "the shared inputs")
-            for name in sources:
-                keys = [g for g in self.groups if g[0] == name]
-                members = [k for g in keys for k in self.groups[g]]
-                table_basis = basis if self.clock is not None else "calendar"
-                needed = _needed_columns(members, by, table_basis)
-                metrics = _metrics_table(
-                    name, self.inputs, self.config, self.instant, self.clock, prep, needed
-                )
-                frames.extend(
-                    bound.run(
-                        partial(self._source, metrics, keys, lower, upper),
-                        f"the {name} metrics and their aggregations",
-                    )
-                )
             if self.backlog_kpis:
                 backlog_prep = prep
                 frames.append(
@@ -391,25 +398,64 @@ class _Plan:
                         "the backlog",
                     )
                 )
+            for name in sources:
+                if name not in _READS_PREPARED:
+                    continue
+                metrics = self._metrics(name, prep)
+                if self._several(name):
+                    own: list[ir.Table] = []
+                    table = bound.run(partial(_cache, metrics, own), f"the {name} metrics")
+                    built.append((name, table, own))
+                else:  # one query reads it: aggregated now, while its inputs are held
+                    frames.extend(bound.run(partial(self._source, name, metrics, lower, upper),
+                                            f"the {name} aggregations"))  # fmt: skip
+            _release(held)
+            held.clear()
+            for name in sources:
+                if name in _READS_PREPARED:
+                    continue
+                metrics = self._metrics(name, prep)
+                own = []
+                table = bound.run(partial(_cache, metrics, own), f"the {name} metrics") if (
+                    self._several(name)) else metrics  # fmt: skip
+                built.append((name, table, own))
+            while built:
+                name, table, own = built.pop(0)
+                try:
+                    frames.extend(bound.run(partial(self._source, name, table, lower, upper),
+                                            f"the {name} aggregations"))  # fmt: skip
+                finally:
+                    _release(own)
         finally:
+            for _, _, own in built:
+                _release(own)
             _release(held)
         return frames
 
+    def _keys(self, name: str) -> list[tuple[str, str, tuple[str, ...] | None]]:
+        return [g for g in self.groups if g[0] == name]
+
+    def _metrics(self, name: str, prep: Prepared | None) -> ir.Table:
+        members = [k for g in self._keys(name) for k in self.groups[g]]
+        table_basis = self.basis if self.clock is not None else "calendar"
+        needed = _needed_columns(members, self.by, table_basis)
+        return _metrics_table(name, self.inputs, self.config, self.instant, self.clock, prep,
+                              needed)  # fmt: skip
+
+    def _several(self, name: str) -> bool:
+        """Whether several queries read the metrics table ``name`` (several time columns,
+        or quantiles, which are taken a column at a time): then it is built once."""
+        keys = self._keys(name)
+        quantiles = any(
+            stat in QUANTILES for key in keys for kpi in self.groups[key] for stat in kpi.stats
+        )
+        return len(keys) > 1 or quantiles
+
     def _source(
-        self,
-        metrics: ir.Table,
-        keys: list[tuple[str, str, tuple[str, ...] | None]],
-        lower: datetime | None,
-        upper: datetime | None,
+        self, name: str, table: ir.Table, lower: datetime | None, upper: datetime | None
     ) -> list[pd.DataFrame]:
-        """The aggregations of one metrics table; built once (and released when they are
-        done) when several read it, else read straight."""
-        own: list[ir.Table] = []
-        table = _cache(metrics, own) if len(keys) > 1 else metrics
-        try:
-            return [self._aggregate(table, key, lower, upper) for key in keys]
-        finally:
-            _release(own)
+        """The aggregations of one metrics table (built or read straight)."""
+        return [self._aggregate(table, key, lower, upper) for key in self._keys(name)]
 
     def _aggregate(
         self,
