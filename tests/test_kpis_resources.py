@@ -69,3 +69,41 @@ def test_a_bounded_suite_equals_the_unbounded_one(con: Any, limit: str) -> None:
     fr = bounded[(bounded.kpi == "first_response") & (bounded.basis == "calendar")]
     # First responses of the written channels: 60, 100, 120, 300, 600 and 3600 s.
     assert fr.set_index("stat")["value"].to_dict()["median"] == 210.0
+
+
+class OutOfMemoryException(Exception):
+    """Stands for DuckDB's error of that name (the bound recognises it by name)."""
+
+
+@pytest.mark.parametrize("failures", [0, 1, 2])
+def test_a_step_out_of_memory_runs_on_one_thread_then_unbounded(
+    tmp_path: Path, failures: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    con = ibis.duckdb.connect(str(tmp_path / "retry.duckdb"))
+    con.con.execute("SET memory_limit = '4GiB'")
+    con.con.execute("SET threads = 2")
+    seen: list[tuple[str, str]] = []
+
+    def step() -> str:
+        row = con.con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('threads')"
+        ).fetchone()
+        seen.append((str(row[0]), str(row[1])))
+        if len(seen) <= failures:
+            raise OutOfMemoryException("failed to allocate")
+        return "done"
+
+    with caplog.at_level("WARNING"), bounded_memory(con, "1GiB") as bound:
+        assert bound.run(step, "the test step") == "done"
+        assert _settings(con)[0] == "1.0 GiB"  # the bound is back after a retry
+    attempts = [("1.0 GiB", "2"), ("1.0 GiB", "1"), ("4.0 GiB", "2")]
+    assert seen == attempts[: failures + 1]
+    assert [r.getMessage().split(";")[0] for r in caplog.records] == [
+        "the test step needed more than the memory bound (1073741824 bytes) on 2 threads",
+        "the test step needed more than the memory bound (1073741824 bytes)",
+    ][:failures]
+    row = con.con.execute("SELECT current_setting('threads')").fetchone()
+    assert str(row[0]) == "2" and _settings(con) == ("4.0 GiB", True)
+    # Any other error is raised at once.
+    with bounded_memory(con, "1GiB") as bound, pytest.raises(ValueError):
+        bound.run(lambda: (_ for _ in ()).throw(ValueError("bad")))

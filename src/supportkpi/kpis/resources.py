@@ -87,14 +87,33 @@ class Bound:
 
     def run(self, step: Callable[[], T], name: str = "step") -> T:
         """``step()`` within the bound. Not every DuckDB operator can spill (exact
-        quantiles, some joins): when one needs more than the bound, the step runs again
-        within the database's own limit, so the answer is the same and only that step's
-        memory is not bounded (logged as a warning naming the step)."""
+        quantiles, some joins), and each thread reserves memory of its own: when a step
+        needs more than the bound, it runs again within the bound on one thread, and only
+        if that fails too within the database's own limit. The answer is the same either
+        way; each retry is logged as a warning naming the step."""
         try:
             return step()
         except Exception as exc:
-            if self._bounded is None or type(exc).__name__ != "OutOfMemoryException":
+            if not self._out_of_memory(exc):
                 raise
+        assert self._con is not None and self._bounded is not None
+        threads = int(_setting(self._con, "threads"))
+        if threads > 1:
+            _log.warning(
+                "%s needed more than the memory bound (%d bytes) on %d threads; running it "
+                "again on one thread",
+                name,
+                self._bounded,
+                threads,
+            )
+            self._con.raw_sql("SET threads = 1")
+            try:
+                return step()
+            except Exception as exc:
+                if not self._out_of_memory(exc):
+                    raise
+            finally:
+                self._con.raw_sql(f"SET threads = {threads}")
         _log.warning(
             "%s needed more than the memory bound (%d bytes); running it again within the "
             "database's own limit (%d bytes)",
@@ -107,6 +126,9 @@ class Bound:
             return step()
         finally:
             self._limit(self._bounded)
+
+    def _out_of_memory(self, exc: Exception) -> bool:
+        return self._bounded is not None and type(exc).__name__ == "OutOfMemoryException"
 
 
 @contextmanager
