@@ -107,6 +107,7 @@ def aggregate_wide(
     period: Period | None,
     by: Sequence[str],
     basis: Basis,
+    quantiles_apart: bool = True,
 ) -> list[ir.Table]:
     """Aggregate ``table`` for ``kpis`` that share one ``time_column``.
 
@@ -116,11 +117,13 @@ def aggregate_wide(
     not null; all rows for a count). Rows whose time column is null are left out (the KPI
     has not happened for them yet).
 
-    The first query holds the counts, sums, means and rates; each further one the
-    quantiles of one column. Exact quantiles keep every value of a group in memory and
-    cannot spill to disk, so each column's are taken alone: a query never holds the
-    values of more than one column, however many KPIs the table has. All queries group
-    the same rows by the same keys, so they return the same groups.
+    The first query holds the counts, sums, means and rates; with ``quantiles_apart``
+    each further one the quantiles of one column. Exact quantiles keep every value of a
+    group in memory and cannot spill to disk, so each column's are taken alone: a query
+    never holds the values of more than one column, however many KPIs the table has. All
+    queries group the same rows by the same keys, so they return the same groups. Without
+    ``quantiles_apart`` (for a table that is not materialized, which each query would
+    compute again) there is one query.
     """
     time_columns = {k.time_column for k in kpis}
     if len(time_columns) != 1:
@@ -154,6 +157,17 @@ def aggregate_wide(
             metrics[f"{kpi.id}__n"] = t.count()
         else:
             metrics[f"{kpi.id}__n"] = t[kpi.column].count()
+    if not quantiles_apart:
+        arrays = {column: f"_q{i}" for i, column in enumerate(wanted)}
+        for column, name in arrays.items():
+            metrics[name] = t[column].cast("float64").quantile(wanted[column])
+        grouped = t.group_by(keys).agg(**metrics)
+        taken = {
+            name: grouped[arrays[column]][wanted[column].index(q)]
+            for column, pairs in picks.items()
+            for name, q in pairs
+        }
+        return [grouped.mutate(**taken).drop(*arrays.values()) if taken else grouped]
     queries = [t.group_by(keys).agg(**metrics)]
     for column, quantiles in wanted.items():
         one = t.group_by(keys).agg(_q=t[column].cast("float64").quantile(quantiles))

@@ -19,7 +19,6 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, Literal
 
-import ibis.common.exceptions as com
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -135,9 +134,12 @@ def group_wide(
     period: Period | None,
     by: Sequence[str],
     basis: Basis,
+    materialized: bool = False,
 ) -> tuple[pd.DataFrame, list[StatColumn]]:
     """KPIs sharing a metrics table, time column and channels, aggregated per period and
-    dimension over ``[lower, upper)``: the wide frame and the statistics it holds."""
+    dimension over ``[lower, upper)``: the wide frame and the statistics it holds. A
+    ``materialized`` table is read by one query per quantile column (see
+    :func:`aggregate_wide`); any other by one query."""
     table = with_tags(metrics, by)
     if channels is not None:
         table = table.filter(table.channel.isin(channels))
@@ -145,7 +147,9 @@ def group_wide(
         table = table.filter(table[time_column] >= as_of_literal(lower))
     if upper is not None:
         table = table.filter(table[time_column] < as_of_literal(upper))
-    queries = aggregate_wide(table, members, period=period, by=by, basis=basis)
+    queries = aggregate_wide(
+        table, members, period=period, by=by, basis=basis, quantiles_apart=materialized
+    )
     wide = collect_wide(queries, ["period_start", *by])
     return wide, stat_columns(members, basis, table.columns)
 
@@ -193,12 +197,16 @@ def has_work_logs(inputs: Inputs, as_of: datetime) -> bool:
 
 def _cache(table: ir.Table, held: list[ir.Table]) -> ir.Table:
     """Materialize a table read by several queries, where the backend allows it; the
-    caller releases everything in ``held`` when done. Only a backend that cannot cache
-    makes the queries read the table straight; any other failure (running out of
-    memory, above all) is raised, never turned into a silent recomputation per query."""
+    caller releases everything in ``held`` when done. A backend that cannot cache the
+    table (no cache at all; PySpark, whose cache cannot read the in-memory tables of
+    the expression) makes the queries read it straight. Running out of memory is raised
+    (the memory bound retries the step), never turned into a silent recomputation of the
+    table by every query that reads it."""
     try:
         cached = table.cache()
-    except (NotImplementedError, com.UnsupportedOperationError):
+    except Exception as exc:
+        if type(exc).__name__ == "OutOfMemoryException":
+            raise
         return table
     held.append(cached)
     return cached
@@ -372,7 +380,11 @@ class _Plan:
         by = self.by
         sources = [s for s in _SOURCE_ORDER if any(g[0] == s for g in self.groups)]
         held: list[ir.Table] = []
-        built: list[tuple[str, ir.Table, list[ir.Table]]] = []
+        # (name, table to aggregate, cached tables to release, the metrics expression):
+        # the expression is kept alive until its table is aggregated, as a lazy backend
+        # (Spark) computes a cached table at its first use, from views of the
+        # expression's in-memory tables that are dropped once the expression is gone.
+        built: list[tuple[str, ir.Table, list[ir.Table], ir.Table]] = []
         try:
             prep: Prepared | None = None
             if {"tickets", "replies"} & set(sources) or self.backlog_kpis:
@@ -402,11 +414,12 @@ class _Plan:
                 if name not in _READS_PREPARED:
                     continue
                 metrics = self._metrics(name, prep)
+                own: list[ir.Table] = []
                 if self._several(name):
-                    own: list[ir.Table] = []
                     table = bound.run(partial(_cache, metrics, own), f"the {name} metrics")
-                    built.append((name, table, own))
-                else:  # one query reads it: aggregated now, while its inputs are held
+                if own:
+                    built.append((name, table, own, metrics))
+                else:  # read straight: aggregated now, while its inputs are held
                     frames.extend(bound.run(partial(self._source, name, metrics, lower, upper),
                                             f"the {name} aggregations"))  # fmt: skip
             _release(held)
@@ -418,16 +431,16 @@ class _Plan:
                 own = []
                 table = bound.run(partial(_cache, metrics, own), f"the {name} metrics") if (
                     self._several(name)) else metrics  # fmt: skip
-                built.append((name, table, own))
+                built.append((name, table, own, metrics))
             while built:
-                name, table, own = built.pop(0)
+                name, table, own, _ = built.pop(0)
                 try:
-                    frames.extend(bound.run(partial(self._source, name, table, lower, upper),
-                                            f"the {name} aggregations"))  # fmt: skip
+                    step = partial(self._source, name, table, lower, upper, bool(own))
+                    frames.extend(bound.run(step, f"the {name} aggregations"))
                 finally:
                     _release(own)
         finally:
-            for _, _, own in built:
+            for _, _, own, _ in built:
                 _release(own)
             _release(held)
         return frames
@@ -452,10 +465,15 @@ class _Plan:
         return len(keys) > 1 or quantiles
 
     def _source(
-        self, name: str, table: ir.Table, lower: datetime | None, upper: datetime | None
+        self,
+        name: str,
+        table: ir.Table,
+        lower: datetime | None,
+        upper: datetime | None,
+        materialized: bool = False,
     ) -> list[pd.DataFrame]:
         """The aggregations of one metrics table (built or read straight)."""
-        return [self._aggregate(table, key, lower, upper) for key in self._keys(name)]
+        return [self._aggregate(table, key, lower, upper, materialized) for key in self._keys(name)]
 
     def _aggregate(
         self,
@@ -463,12 +481,13 @@ class _Plan:
         key: tuple[str, str, tuple[str, ...] | None],
         lower: datetime | None,
         upper: datetime | None,
+        materialized: bool = False,
     ) -> pd.DataFrame:
         _, time_column, channels = key
         members = self.groups[key]
         wide, columns = group_wide(metrics, members, time_column=time_column, channels=channels,
                                    lower=lower, upper=upper, period=self.period, by=self.by,
-                                   basis=self.basis)  # fmt: skip
+                                   basis=self.basis, materialized=materialized)  # fmt: skip
         return _tidy(wide, members, self.by, columns)
 
 
