@@ -200,3 +200,37 @@ def test_a_kpi_asked_alone_equals_its_rows_in_the_whole_suite(con: Any) -> None:
     }
     resolution = values(compute(inputs, kpis=["full_resolution"], as_of=as_of), "basis", "stat")
     assert resolution[("calendar", "mean")] == 10800.0  # T1 5 h, T2 1 h
+
+
+def test_utc_periods_match_pandas_at_their_edges(con: Any) -> None:
+    """Hours, days, Monday weeks and months in UTC, on the instants where a truncation
+    goes wrong if it is off by one: boundaries, a microsecond before them, a leap day,
+    ends of months and years, and instants before 1970."""
+    import pyarrow as pa
+
+    from supportkpi.kpis._time import utc_period_key, utc_period_start
+    from tests.backends import _create
+
+    text = [
+        "2026-03-02T00:00:00", "2026-03-01T23:59:59.999999", "2026-03-08T23:59:59",
+        "2024-02-29T12:30:00", "2024-03-01T00:00:00", "2025-12-31T23:59:59.999999",
+        "2026-01-01T00:00:00", "2026-10-25T01:30:00", "1969-12-31T23:59:59.999999",
+        "1969-12-29T00:00:00", "1900-03-01T10:00:00", "2026-03-29T02:15:00.5",
+    ]  # fmt: skip
+    stamps = pd.to_datetime(text, format="ISO8601").tz_localize("UTC")
+    data = pa.table(
+        {"i": list(range(len(text))), "at": pa.array(stamps, pa.timestamp("us", "UTC"))}
+    )
+    table = _create(con, f"edges_{con.name}", data)
+    units = {"h": "h", "D": "D", "W": "W", "M": "MS"}
+    keys = {f"k_{unit}": utc_period_start(utc_period_key(table.at, unit)) for unit in units}
+    got = table.select("i", **keys).to_pandas().sort_values("i").reset_index(drop=True)
+    for unit, freq in units.items():
+        if freq == "W":
+            expected = stamps.floor("D") - pd.to_timedelta(stamps.dayofweek, unit="D")
+        elif freq == "MS":
+            expected = stamps.tz_localize(None).to_period("M").to_timestamp().tz_localize("UTC")
+        else:
+            expected = stamps.floor(freq)
+        column = pd.to_datetime(got[f"k_{unit}"], utc=True)
+        assert list(column) == list(expected), unit

@@ -14,7 +14,14 @@ import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
-__all__ = ["as_instant", "as_of_literal", "now_utc", "seconds_between"]
+__all__ = [
+    "as_instant",
+    "as_of_literal",
+    "now_utc",
+    "seconds_between",
+    "utc_period_key",
+    "utc_period_start",
+]
 
 _MS_US = 1000
 
@@ -58,6 +65,35 @@ def _floor_ms_us(value: ir.TimestampValue) -> ir.IntegerValue:
 @ibis.udf.scalar.builtin(name="epoch_us")  # type: ignore[untyped-decorator]
 def _epoch_us(value: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[valid-type]
     """DuckDB's ``epoch_us``: UTC microseconds since 1970."""
+
+
+@ibis.udf.scalar.builtin(name="make_timestamp")  # type: ignore[untyped-decorator]
+def _naive_from_us(value: dt.int64) -> dt.Timestamp():  # type: ignore[valid-type]
+    """DuckDB's ``make_timestamp(µs)``: the timestamp without time zone at those
+    microseconds since 1970 (no time zone lookup)."""
+
+
+def utc_period_key(value: ir.TimestampValue, unit: str) -> ir.TimestampValue:
+    """The start of the UTC ``unit`` (``h``, ``D``, ``W`` starting Monday, ``M``) holding
+    ``value``, as a key to group by; :func:`utc_period_start` turns the grouped key into
+    the UTC instant.
+
+    Portably the key is ``value.truncate(unit)`` itself. On DuckDB, truncating a time zone
+    aware value goes through the ICU calendar (about 100 ms per million rows, more than
+    the rest of a typical aggregation); the same UTC truncation of the value as a plain
+    timestamp (its ``epoch_us`` rebuilt without a zone) is five times cheaper, and the
+    few grouped keys are then made time zone aware again."""
+    if _on_duckdb(value):
+        naive: ir.TimestampValue = _naive_from_us(_epoch_us(value))
+        return naive.truncate(unit)
+    return value.truncate(unit)
+
+
+def utc_period_start(key: ir.TimestampValue) -> ir.TimestampValue:
+    """A key of :func:`utc_period_key` as a UTC instant (``timestamp('UTC')``)."""
+    if key.type().timezone is None:
+        return key.cast(dt.Timestamp(timezone="UTC"))
+    return key
 
 
 def now_utc() -> datetime:

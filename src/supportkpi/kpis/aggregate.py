@@ -5,7 +5,9 @@ wide row per (period, dimensions) with a column per (KPI, basis, statistic). Onl
 aggregated rows are brought back and reshaped into the tidy frame of :mod:`compute`.
 
 Periods truncate the KPI's ``time_column`` in UTC (both backends run their sessions in
-UTC); weeks start on Monday. Medians and p90 are exact and interpolated between the two
+UTC); weeks start on Monday. Rows are grouped by the period's start as a key that DuckDB
+computes without a time zone lookup (see :func:`~supportkpi.kpis._time.utc_period_key`);
+the grouped keys are then made UTC instants. Medians and p90 are exact and interpolated between the two
 nearest values (DuckDB ``percentile_cont``, Spark ``percentile``): the same number on
 both; approximate percentiles are never used. The quantiles of one column are taken by
 one aggregate that returns them all (``quantile_cont(x, [0.5, 0.9])``), however many KPIs
@@ -24,6 +26,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from supportkpi.kpis._time import utc_period_key, utc_period_start
 from supportkpi.kpis.definition import KPI
 
 __all__ = [
@@ -133,7 +136,7 @@ def aggregate_wide(
     if period is None:
         start = ibis.null("timestamp")
     else:
-        start = t[time_column].truncate(PERIOD_UNITS[period])
+        start = utc_period_key(t[time_column], PERIOD_UNITS[period])
     t = t.mutate(period_start=start)
     keys = ["period_start", *by]
     metrics: dict[str, ir.Scalar] = {}
@@ -161,19 +164,26 @@ def aggregate_wide(
         arrays = {column: f"_q{i}" for i, column in enumerate(wanted)}
         for column, name in arrays.items():
             metrics[name] = t[column].cast("float64").quantile(wanted[column])
-        grouped = t.group_by(keys).agg(**metrics)
+        grouped = _period_instants(t.group_by(keys).agg(**metrics))
         taken = {
             name: grouped[arrays[column]][wanted[column].index(q)]
             for column, pairs in picks.items()
             for name, q in pairs
         }
         return [grouped.mutate(**taken).drop(*arrays.values()) if taken else grouped]
-    queries = [t.group_by(keys).agg(**metrics)]
+    queries = [_period_instants(t.group_by(keys).agg(**metrics))]
     for column, quantiles in wanted.items():
-        one = t.group_by(keys).agg(_q=t[column].cast("float64").quantile(quantiles))
+        one = _period_instants(
+            t.group_by(keys).agg(_q=t[column].cast("float64").quantile(quantiles))
+        )
         taken = {name: one._q[quantiles.index(q)] for name, q in picks[column]}
         queries.append(one.mutate(**taken).drop("_q"))
     return queries
+
+
+def _period_instants(grouped: ir.Table) -> ir.Table:
+    """The grouped period keys as UTC instants (after grouping: a few rows)."""
+    return grouped.mutate(period_start=utc_period_start(grouped.period_start))
 
 
 def collect_wide(queries: Sequence[ir.Table], keys: Sequence[str]) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import ibis.expr.types as ir
 import pandas as pd
 
+from supportkpi.kpis._time import utc_period_key
 from supportkpi.kpis.compute import inputs_of
 from supportkpi.kpis.inputs import Inputs
 from supportkpi.kpis.tickets import ticket_metrics
@@ -179,7 +180,7 @@ def make_context(
 def hourly(table: ir.Table, at: str, *keys: str, **measures: ir.Value) -> pd.DataFrame:
     """Group ``table`` by the UTC hour of ``at`` (column ``hour``, tz-aware) and ``keys``,
     aggregate ``measures`` in the engine and fetch the small result."""
-    grouped = table.group_by(hour=table[at].truncate("h"), **{k: table[k] for k in keys})
+    grouped = table.group_by(hour=utc_period_key(table[at], "h"), **{k: table[k] for k in keys})
     expr = grouped.agg(**measures) if measures else grouped.agg(n=table.count())
     frame: pd.DataFrame = expr.to_pandas()
     frame = frame[frame["hour"].notna()].reset_index(drop=True)

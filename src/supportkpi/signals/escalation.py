@@ -34,7 +34,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from supportkpi.kpis._time import as_of_literal
+from supportkpi.kpis._time import as_of_literal, utc_period_key
 from supportkpi.signals.context import Context, binom_sf, hourly
 from supportkpi.signals.model import Driver, Signal, confidence_of, evidence
 
@@ -59,7 +59,7 @@ def escalation_windows(ctx: Context) -> pd.DataFrame:
     if created.empty:
         return pd.DataFrame(columns=columns)
     esc = demand.filter(demand.first_escalated_at.notnull())
-    esc = esc.mutate(escalated_hour=esc.first_escalated_at.truncate("h"))
+    esc = esc.mutate(escalated_hour=utc_period_key(esc.first_escalated_at, "h"))
     pairs = hourly(esc, "created_at", "escalated_hour", n=esc.count())
     last = pd.Timestamp(ctx.until).floor("h") - pd.Timedelta(hours=1)
     hours = pd.date_range(created["hour"].min(), last, freq="h")
