@@ -447,12 +447,14 @@ def _child_sql(store: str, out: str, part: str) -> None:
 def _contact_aggregate(store: Any) -> Any:
     """contact_metrics aggregated per channel x week with the definitions' rules (share
     true of a rate over its non-null population, mean of a duration)."""
+    from supportkpi.kpis._time import utc_period_key
     from supportkpi.kpis.contacts import contact_metrics
     from supportkpi.kpis.inputs import Inputs
 
     cm = contact_metrics(Inputs.from_backend(store.con), short_abandon=SHORT_ABANDON_S)
     ab = cm.abandoned_headline
-    return cm.group_by(channel=cm.channel, week=cm.arrived_at.truncate("W")).agg(
+    week = utc_period_key(cm.arrived_at, "W")
+    return cm.group_by(channel=cm.channel, week=week).agg(
         abandonment_rate__value=ab.cast("float64").mean(where=ab.notnull()),
         wait_time__mean=cm.wait_s.mean(),
         aht__mean=cm.handle_s.mean(),
