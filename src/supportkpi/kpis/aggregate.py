@@ -7,13 +7,13 @@ aggregated rows are brought back and reshaped into the tidy frame of :mod:`compu
 Periods truncate the KPI's ``time_column`` in UTC (both backends run their sessions in
 UTC); weeks start on Monday. Rows are grouped by the period's start as a key that DuckDB
 computes without a time zone lookup (see :func:`~supportkpi.kpis._time.utc_period_key`);
-the grouped keys are then made UTC instants. Medians and p90 are exact and interpolated between the two
-nearest values (DuckDB ``percentile_cont``, Spark ``percentile``): the same number on
-both; approximate percentiles are never used. The quantiles of one column are taken by
-one aggregate that returns them all (``quantile_cont(x, [0.5, 0.9])``), however many KPIs
-report them, in a query of their own: exact quantiles hold every value of a group in
-memory and cannot spill, so the engine keeps one copy of one column's values at a time
-and selects both statistics from it.
+the grouped keys are then made UTC instants. Medians and p90 are exact and interpolated
+between the two nearest values (DuckDB ``percentile_cont``, Spark ``percentile``): the
+same number on both; approximate percentiles are never used. The quantiles of one column
+are taken by one aggregate that returns them all (``quantile_cont(x, [0.5, 0.9])``),
+however many KPIs report them, in a query of their own: exact quantiles hold every value
+of a group in memory and cannot spill, so the engine keeps one copy of one column's
+values at a time and selects both statistics from it.
 """
 
 from __future__ import annotations
