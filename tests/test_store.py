@@ -54,6 +54,16 @@ def test_new_store_has_the_contract_tables(tmp_path: Path) -> None:
         assert store.table("agents").count().to_pyarrow().as_py() == 0
 
 
+def test_the_store_prints_no_progress_of_its_own(tmp_path: Path) -> None:
+    """Progress is the product's to report (the CLI's bars): DuckDB's own bar is off on
+    every connection a store opens, writable or read-only."""
+    setting = "SELECT current_setting('enable_progress_bar')"
+    with open_store(tmp_path / "s.duckdb") as store:
+        assert store.con.con.execute(setting).fetchall() == [(False,)]
+    with open_store(tmp_path / "s.duckdb", read_only=True) as store:
+        assert store.con.con.execute(setting).fetchall() == [(False,)]
+
+
 def test_import_then_reimport_changes_nothing(tmp_path: Path) -> None:
     data = tmp_path / "data"
     _write(data, "tickets.csv", TICKETS)

@@ -137,13 +137,17 @@ def _connect_duckdb(path: str, read_only: bool) -> Any:
                 f"folder {file.parent} does not exist", fix="create it or choose another path"
             )
     try:
-        return ibis.duckdb.connect(path, read_only=read_only)
+        con = ibis.duckdb.connect(path, read_only=read_only)
     except Exception as exc:  # DuckDB's IOException and friends: not a database file
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise StoreError(
             f"cannot open {path} as a DuckDB store ({detail})",
             fix="point --store at a supportkpi .duckdb file or a new path",
         ) from None
+    # The product reports its own progress (the CLI's bars); DuckDB's bar would print into
+    # the caller's output from the middle of a library call.
+    con.raw_sql("SET enable_progress_bar = false")
+    return con
 
 
 def open_store(target: str | Path | None = None, *, read_only: bool = False) -> Store:
