@@ -234,3 +234,11 @@ def test_utc_periods_match_pandas_at_their_edges(con: Any) -> None:
             expected = stamps.floor(freq)
         column = pd.to_datetime(got[f"k_{unit}"], utc=True)
         assert list(column) == list(expected), unit
+    # By hand: Sunday 8 March 2026 is in the week of Monday 2 March; the last microsecond
+    # of 1969 is in the week of Monday 29 December 1969 and in December 1969; the leap day
+    # is in February 2024.
+    assert pd.Timestamp(got["k_W"][2]) == pd.Timestamp("2026-03-02", tz="UTC")
+    assert pd.Timestamp(got["k_W"][8]) == pd.Timestamp("1969-12-29", tz="UTC")
+    assert pd.Timestamp(got["k_M"][8]) == pd.Timestamp("1969-12-01", tz="UTC")
+    assert pd.Timestamp(got["k_M"][3]) == pd.Timestamp("2024-02-01", tz="UTC")
+    assert pd.Timestamp(got["k_D"][1]) == pd.Timestamp("2026-03-01", tz="UTC")

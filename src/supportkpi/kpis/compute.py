@@ -429,8 +429,9 @@ class _Plan:
                     continue
                 metrics = self._metrics(name, prep)
                 own = []
-                table = bound.run(partial(_cache, metrics, own), f"the {name} metrics") if (
-                    self._several(name)) else metrics  # fmt: skip
+                table = metrics
+                if self._several(name):
+                    table = bound.run(partial(_cache, metrics, own), f"the {name} metrics")
                 built.append((name, table, own, metrics))
             while built:
                 name, table, own, _ = built.pop(0)
