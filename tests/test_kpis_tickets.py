@@ -11,6 +11,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from supportkpi.kpis.inputs import Inputs
+from supportkpi.kpis.prepare import prepare
 from supportkpi.kpis.replies import reply_metrics
 from supportkpi.kpis.status import status_intervals
 from supportkpi.kpis.tickets import TICKET_COLUMNS, ticket_metrics
@@ -255,3 +256,27 @@ def test_columns_asked_alone_keep_their_values(con: Any) -> None:
     assert t["T3"]["requester_wait_s"] is None and t["T3"]["is_open"] is True
     full = by_ticket(ticket_metrics(inputs, as_of=as_of))
     assert t == {k: {c: row[c] for c in wanted} for k, row in full.items()}
+
+
+def test_events_count_towards_their_surviving_ticket_only(con: Any) -> None:
+    """Which ticket each event counts towards, as of 2026-03-03: T2 was merged into T1, so
+    its message and work move to T1 and its status stays behind; T3 was merged into T2 (a
+    duplicate itself), T5 into T4 (created after as_of), T6 into T9 (no such ticket):
+    their events count nowhere, and neither do those of T4 (created after as_of, with a
+    message written before its creation). E11 happened after as_of."""
+    inputs = case(con, "merge_chain")
+    prep = prepare(inputs, instant("2026-03-03T00:00:00Z"))
+    rows = prep.events.select("event_id", "ticket_id", "own").to_pandas()
+    got = sorted((r.event_id, r.ticket_id, bool(r.own)) for r in rows.itertuples())
+    assert got == [
+        ("E01", "T1", True),
+        ("E02", "T1", False),
+        ("E04", "T1", False),
+        ("E09", "T7", True),
+        ("E10", "T7", True),
+    ]
+    t = by_ticket(ticket_metrics(inputs, as_of=instant("2026-03-03T00:00:00Z")))
+    assert sorted(t) == ["T1", "T7"]
+    assert t["T1"]["merged_tickets"] == 1  # T3's target T2 is not a ticket of its own
+    assert t["T1"]["work_seconds"] == 60.0 and t["T1"]["status"] == "new"
+    assert t["T7"]["status"] == "open" and t["T7"]["replies"] == 0
