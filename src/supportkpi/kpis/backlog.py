@@ -124,10 +124,13 @@ def backlog(
     )
     iv = intervals_of(prep)
     iv = iv.filter(~iv.status.isin(SOLVED_STATUSES))
-    inside = (iv.start_at <= grid.measured_at) & (
-        (grid.measured_at < iv.end_at) | (iv.is_current & (grid.measured_at <= iv.end_at))
-    )
-    j = grid.inner_join(iv, inside)
+    # An interval holds the instants from its start to before its end; the current one
+    # also holds its end (as_of): it ends a microsecond later, the finest step of a
+    # timestamp. The condition is then a plain range, which an engine joins by sorting
+    # instead of trying a predicate on every pair of period and interval.
+    tick = ibis.interval(microseconds=1)
+    iv = iv.select("ticket_id", "start_at", until=iv.is_current.ifelse(iv.end_at + tick, iv.end_at))
+    j = grid.inner_join(iv, (iv.start_at <= grid.measured_at) & (grid.measured_at < iv.until))
     # One join brings both the dimensions and the creation instant (the age's start);
     # priority changes are searched only when the backlog is broken down by priority.
     dims = ticket_dims(prep, created=True, priority="priority" in by)

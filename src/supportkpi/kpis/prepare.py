@@ -161,7 +161,8 @@ def prepare(inputs: Inputs, as_of: datetime) -> Prepared:
     # listed: the duplicates and the tickets that do not survive by as_of.
     every = inputs.tickets
     gone = every.filter((every.created_at > at) | every.merged_into.notnull())
-    targets = alive.select(target_id=alive.ticket_id)
+    survivors = raw.filter(raw.merged_into.isnull())
+    targets = survivors.select(target_id=survivors.ticket_id)
     exceptions = gone.left_join(
         targets, (gone.merged_into == targets.target_id) & (gone.created_at <= at)
     )
