@@ -53,12 +53,8 @@ class Prepared:
     """The canonical events with ``is_public``, before the time bound and the merge join
     (see :func:`events_of`)."""
     owners: ir.Table | None = None
-    """The ticket ids whose events do not count towards their own ticket (``src_id``): a
-    merged duplicate -> the surviving ticket it was merged into (``owner_id``); a ticket
-    whose events count nowhere (created after ``as_of``, or merged into a ticket that does
-    not survive) -> a null ``owner_id``. Every other event counts towards its own ticket,
-    which import guarantees exists. A few rows (the duplicates), so folding the events
-    into their tickets probes a small table instead of every ticket."""
+    """Each ticket id -> the surviving ticket its events count towards (``owner_id``), and
+    whether it is a duplicate; ids whose events count nowhere are absent."""
     intervals: ir.Table | None = None
     """The status intervals (see :func:`~supportkpi.kpis.status.intervals_of`) when the
     caller materialized them for several readers; else they are built per reader."""
@@ -107,18 +103,16 @@ def conversation(prep: Prepared) -> ir.Table:
 
 
 def _merged_events(ev: ir.Table, owner: ir.Table) -> ir.Table:
-    joined = ev.left_join(owner, ev.ticket_id == owner.src_id)
-    own = joined.src_id.isnull()
-    moved = joined.owner_id.notnull() & joined.kind.isin(MOVED_WITH_MERGE)
-    joined = joined.filter(own | moved)
+    joined = ev.inner_join(owner, ev.ticket_id == owner.src_id)
+    joined = joined.filter(~joined.is_dup | joined.kind.isin(MOVED_WITH_MERGE))
     return joined.select(
-        ticket_id=ibis.coalesce(joined.owner_id, joined.ticket_id),
+        ticket_id=joined.owner_id,
         event_id=joined.event_id,
         at=joined.at,
         kind=joined.kind,
         actor_role=joined.actor_role,
         is_public=joined.is_public,
-        own=joined.src_id.isnull(),
+        own=~joined.is_dup,
         status=joined.status,
         priority=joined.priority,
         team=joined.team,
@@ -155,18 +149,18 @@ def prepare(inputs: Inputs, as_of: datetime) -> Prepared:
         merged_tickets=merged_counts.merged_tickets.fill_null(0),
     )
 
-    # Events count towards a surviving ticket: their own, or for a duplicate the ticket
-    # it was merged into when that one survives (merged into an unknown, merged or future
-    # ticket, or created after as_of, they have nowhere to go). Only the exceptions are
-    # listed: the duplicates and the tickets that do not survive by as_of.
-    every = inputs.tickets
-    gone = every.filter((every.created_at > at) | every.merged_into.notnull())
-    survivors = raw.filter(raw.merged_into.isnull())
-    targets = survivors.select(target_id=survivors.ticket_id)
-    exceptions = gone.left_join(
-        targets, (gone.merged_into == targets.target_id) & (gone.created_at <= at)
+    # Events count towards a surviving ticket: its own, or for a duplicate the ticket it
+    # was merged into when that one survives (merged into an unknown or future ticket,
+    # they have nowhere to go).
+    own_rows = raw.filter(raw.merged_into.isnull()).select(
+        src_id=raw.ticket_id, owner_id=raw.ticket_id, is_dup=ibis.literal(False)
     )
-    owner = exceptions.select(src_id=exceptions.ticket_id, owner_id=exceptions.target_id)
+    targets = own_rows.select(target_id=own_rows.src_id)
+    dups = merged.inner_join(targets, merged.merged_into == targets.target_id)
+    dup_rows = dups.select(
+        src_id=dups.ticket_id, owner_id=dups.merged_into, is_dup=ibis.literal(True)
+    )
+    owner = own_rows.union(dup_rows)
     raw_events = inputs.events.mutate(
         is_public=(inputs.events.kind == "message") & inputs.events.public.fill_null(True)
     )
