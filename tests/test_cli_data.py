@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from supportkpi.cli import main
+from supportkpi.cli import EXIT_OUT_OF_MEMORY, main
+from supportkpi.store.store import Store
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -69,6 +70,28 @@ def test_user_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     code, _, err = _run(["info", "--store", str(tmp_path / "none.duckdb")], capsys)
     assert code == 2
     assert err.startswith(f"error: no store at {tmp_path}/none.duckdb (fix: import data first")
+
+
+def test_engine_out_of_memory_is_one_line_exit_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    def exhausted(*args: object, **kwargs: object) -> None:
+        raise duckdb.OutOfMemoryException(
+            "Out of Memory Error: failed to pin block of size 256.0 KiB [953.8 MiB used]\n\n"
+            "Possible solutions:\n* Reducing the number of threads (SET threads=X)"
+        )
+
+    monkeypatch.setattr(Store, "import_files", exhausted)
+    store = str(tmp_path / "s.duckdb")
+    code, _, err = _run(["import", str(_data(tmp_path)), "--store", store], capsys)
+    assert code == EXIT_OUT_OF_MEMORY
+    assert err == (
+        "error: the database engine ran out of memory: Out of Memory Error: failed to pin "
+        "block of size 256.0 KiB [953.8 MiB used] (fix: free memory or use a machine with "
+        "more; an import that stops here leaves the store as it was)\n"
+    )
 
 
 def test_info_json_and_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,7 +2,9 @@
 
 Each module in this package that defines ``register(app)`` adds its commands; this module
 owns the application and the one handler that turns a :class:`~supportkpi.errors.UserError`
-into a single line on standard error and exit code 2, without a traceback.
+into a single line on standard error and exit code 2, without a traceback. The database
+engine running out of memory is not a bug of the command either: it is one line too, with
+exit code 3.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from supportkpi.errors import UserError
 
-__all__ = ["EXIT_USER_ERROR", "app", "main"]
+__all__ = ["EXIT_OUT_OF_MEMORY", "EXIT_USER_ERROR", "app", "main"]
 
 EXIT_USER_ERROR = 2
+EXIT_OUT_OF_MEMORY = 3
 
 app = typer.Typer(
     name="supportkpi",
@@ -42,10 +46,24 @@ _register_commands()
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; user errors become one line on stderr and exit code 2."""
+    """Run the CLI; user errors become one line on stderr and exit code 2, the engine
+    running out of memory one line and exit code 3."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         app(args=argv, prog_name="supportkpi")
     except UserError as exc:
         err.print(f"[bold red]error:[/] {exc.one_line()}", markup=True)
         sys.exit(EXIT_USER_ERROR)
+    except Exception as exc:
+        if type(exc).__name__ != "OutOfMemoryException":
+            raise
+        # DuckDB's message runs over several lines of advice; its first line says it all.
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        err.print(
+            f"[bold red]error:[/] the database engine ran out of memory: {escape(first)} "
+            "(fix: free memory or use a machine with more; an import that stops here "
+            "leaves the store as it was)",
+            markup=True,
+            highlight=False,
+        )
+        sys.exit(EXIT_OUT_OF_MEMORY)
