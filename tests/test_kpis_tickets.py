@@ -82,6 +82,11 @@ def test_first_response(con: Any) -> None:
     assert t["T4"]["is_open"] is False and t["T4"]["age_s"] is None
     assert t["T4"]["fcr"] is None  # a zero-reply solve is not a first contact resolution
     assert t["T4"]["touches"] == "zero"
+    # T5: an agent message stamped before the ticket was created (two systems' clocks)
+    # does not answer it; the first reply is the one after creation.
+    assert t["T5"]["first_reply_at"] == instant("2026-03-02T10:20:00Z")
+    assert t["T5"]["first_response_s"] == 1200.0
+    assert t["T5"]["replies"] == 2
 
 
 def test_status_intervals_and_waits(con: Any) -> None:

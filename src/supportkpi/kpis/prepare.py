@@ -29,8 +29,10 @@ from supportkpi.kpis.inputs import Inputs
 __all__ = [
     "MOVED_WITH_MERGE",
     "Prepared",
+    "answers",
     "conversation",
     "events_of",
+    "first_customer_messages",
     "messages_of",
     "prepare",
     "ticket_dims",
@@ -47,14 +49,18 @@ class Prepared:
     """Surviving tickets created by ``as_of`` with defaults applied, plus ``merged_tickets``."""
     events: ir.Table
     """Events by ``as_of`` on surviving tickets (``ticket_id`` already remapped), plus
-    ``is_public`` (a public message), ``own`` (not moved from a duplicate)."""
+    ``is_public`` (a public message), ``own`` (not moved from a duplicate), and of the
+    ticket they count towards ``ticket_created_at`` and ``outbound`` (created by an
+    agent)."""
     as_of: ir.TimestampScalar
     raw_events: ir.Table | None = None
     """The canonical events with ``is_public``, before the time bound and the merge join
     (see :func:`events_of`)."""
     owners: ir.Table | None = None
-    """Each ticket id -> the surviving ticket its events count towards (``owner_id``), and
-    whether it is a duplicate; ids whose events count nowhere are absent."""
+    """Each ticket id -> the surviving ticket its events count towards (``owner_id``),
+    whether it is a duplicate, and when that surviving ticket was created and whether an
+    agent created it (``owner_created_at``, ``owner_outbound``); ids whose events count
+    nowhere are absent."""
     intervals: ir.Table | None = None
     """The status intervals (see :func:`~supportkpi.kpis.status.intervals_of`) when the
     caller materialized them for several readers; else they are built per reader."""
@@ -82,7 +88,7 @@ def events_of(prep: Prepared, where: EventFilter) -> ir.Table:
 
 def messages_of(prep: Prepared, role: str) -> ir.Table:
     """The public messages written by ``role`` (``customer`` or ``agent``): a table with at
-    least ``ticket_id`` and ``at``.
+    least ``ticket_id``, ``at``, ``ticket_created_at`` and ``outbound``.
 
     First replies, reopens, the dialogue and next reply time all read these two streams;
     when the caller materialized them once (``prep.messages``) they are read from there
@@ -97,9 +103,35 @@ def messages_of(prep: Prepared, role: str) -> ir.Table:
 
 def conversation(prep: Prepared) -> ir.Table:
     """Every public message of a customer or an agent (``ticket_id``, ``at``,
-    ``by_agent``), for a caller that materializes them once for several readers."""
+    ``by_agent``, and the ticket's ``ticket_created_at`` and ``outbound``), for a caller
+    that materializes them once for several readers."""
     e = events_of(prep, lambda r: r.is_public & r.actor_role.isin(("customer", "agent")))
-    return e.select("ticket_id", "at", by_agent=e.actor_role == "agent")
+    return e.select(
+        "ticket_id", "at", "ticket_created_at", "outbound", by_agent=e.actor_role == "agent"
+    )
+
+
+def answers(prep: Prepared) -> ir.Table:
+    """Public agent messages that answer the customer (``ticket_id``, ``at``): those from
+    the ticket's clock start on. The clock starts at creation, which every message
+    carries (``ticket_created_at``); for an agent-created ticket it starts at the first
+    public customer message, so the outreach before it is not an answer. Only those
+    (few) tickets need a second look at their messages."""
+    agent = messages_of(prep, "agent")
+    demand = agent.filter(~agent.outbound & (agent.at >= agent.ticket_created_at))
+    firsts = first_customer_messages(prep, outbound_only=True)
+    out = agent.filter(agent.outbound)
+    out = out.inner_join(firsts, (out.ticket_id == firsts.c_ticket) & (out.at >= firsts.first_cust))
+    return demand.select("ticket_id", "at").union(out.select(ticket_id=out.ticket_id, at=out.at))
+
+
+def first_customer_messages(prep: Prepared, *, outbound_only: bool = False) -> ir.Table:
+    """Per ticket, its first public customer message (``c_ticket``, ``first_cust``); with
+    ``outbound_only``, of the agent-created tickets alone."""
+    customer = messages_of(prep, "customer")
+    if outbound_only:
+        customer = customer.filter(customer.outbound)
+    return customer.group_by(c_ticket=customer.ticket_id).agg(first_cust=customer.at.min())
 
 
 def _merged_events(ev: ir.Table, owner: ir.Table) -> ir.Table:
@@ -120,6 +152,8 @@ def _merged_events(ev: ir.Table, owner: ir.Table) -> ir.Table:
         escalated_to=joined.escalated_to,
         work_seconds=joined.work_seconds,
         rating=joined.rating,
+        ticket_created_at=joined.owner_created_at,
+        outbound=joined.owner_outbound,
     )
 
 
@@ -153,12 +187,24 @@ def prepare(inputs: Inputs, as_of: datetime) -> Prepared:
     # was merged into when that one survives (merged into an unknown or future ticket,
     # they have nowhere to go).
     own_rows = raw.filter(raw.merged_into.isnull()).select(
-        src_id=raw.ticket_id, owner_id=raw.ticket_id, is_dup=ibis.literal(False)
+        src_id=raw.ticket_id,
+        owner_id=raw.ticket_id,
+        is_dup=ibis.literal(False),
+        owner_created_at=raw.created_at,
+        owner_outbound=raw.created_by.fill_null("customer") == "agent",
     )
-    targets = own_rows.select(target_id=own_rows.src_id)
+    targets = own_rows.select(
+        target_id=own_rows.src_id,
+        target_created_at=own_rows.owner_created_at,
+        target_outbound=own_rows.owner_outbound,
+    )
     dups = merged.inner_join(targets, merged.merged_into == targets.target_id)
     dup_rows = dups.select(
-        src_id=dups.ticket_id, owner_id=dups.merged_into, is_dup=ibis.literal(True)
+        src_id=dups.ticket_id,
+        owner_id=dups.merged_into,
+        is_dup=ibis.literal(True),
+        owner_created_at=dups.target_created_at,
+        owner_outbound=dups.target_outbound,
     )
     owner = own_rows.union(dup_rows)
     raw_events = inputs.events.mutate(

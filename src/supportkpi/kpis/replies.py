@@ -26,7 +26,7 @@ import ibis.expr.types as ir
 from supportkpi.kpis._time import as_instant, now_utc, seconds_between
 from supportkpi.kpis.business import add_reply_business_columns
 from supportkpi.kpis.inputs import Inputs
-from supportkpi.kpis.prepare import Prepared, messages_of, prepare, ticket_dims
+from supportkpi.kpis.prepare import Prepared, answers, messages_of, prepare, ticket_dims
 from supportkpi.kpis.status import SOLVED_STATUSES, intervals_of, solve_starts
 
 __all__ = ["REPLY_COLUMNS", "agent_replies", "reply_metrics"]
@@ -74,19 +74,8 @@ def reply_metrics(
 def agent_replies(prep: Prepared) -> ir.Table:
     """Public agent messages that answer the customer (ticket_id, at): those from the
     ticket's clock start on, so an agent-created ticket's outreach before the customer's
-    first message is not a reply."""
-    t = prep.tickets
-    customer = messages_of(prep, "customer")
-    firsts = customer.group_by(c_ticket=customer.ticket_id).agg(first_cust=customer.at.min())
-    starts = t.left_join(firsts, t.ticket_id == firsts.c_ticket).select(
-        s_ticket=t.ticket_id,
-        start=ibis.ifelse(t.created_by == "agent", firsts.first_cust, t.created_at),
-    )
-    agent = messages_of(prep, "agent")
-    agent = agent.inner_join(
-        starts, (agent.ticket_id == starts.s_ticket) & (agent.at >= starts.start)
-    )
-    return agent.select(ticket_id=agent.ticket_id, at=agent.at)
+    first message is not a reply (see :func:`~supportkpi.kpis.prepare.answers`)."""
+    return answers(prep)
 
 
 def _stream(prep: Prepared) -> ir.Table:

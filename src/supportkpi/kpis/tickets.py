@@ -32,7 +32,13 @@ import ibis.expr.types as ir
 from supportkpi.kpis._time import as_instant, now_utc, seconds_between
 from supportkpi.kpis.business import BUSINESS_COLUMNS, add_business_columns, business_reads
 from supportkpi.kpis.inputs import Inputs
-from supportkpi.kpis.prepare import Prepared, events_of, messages_of, prepare
+from supportkpi.kpis.prepare import (
+    Prepared,
+    events_of,
+    first_customer_messages,
+    messages_of,
+    prepare,
+)
 from supportkpi.kpis.settings import Windows, windows
 from supportkpi.kpis.status import (
     SOLVED_STATUSES,
@@ -152,6 +158,7 @@ def ticket_metrics(
 
 _FIELD_KINDS: dict[str, tuple[str, ...]] = {
     "first_customer_msg_at": ("message",),
+    "first_demand_reply_at": ("message",),
     "replies": ("message",),
     "work_events": ("work",),
     "work_total": ("work",),
@@ -184,6 +191,7 @@ def _event_summaries(prep: Prepared, fields: set[str]) -> list[ir.Table]:
     m = prep.messages
     aggregates = {
         "first_customer_msg_at": lambda: m.at.min(where=~m.by_agent),
+        "first_demand_reply_at": lambda: m.at.min(where=_demand_answer(m, m.by_agent)),
         "replies": lambda: m.count(where=m.by_agent),
     }
     talk = m.group_by(s_ticket=m.ticket_id).agg(
@@ -206,6 +214,7 @@ def _event_summary(prep: Prepared, fields: set[str]) -> ir.Table:
     work = e.kind == "work"
     aggregates = {
         "first_customer_msg_at": lambda: e.at.min(where=customer_msg),
+        "first_demand_reply_at": lambda: e.at.min(where=_demand_answer(e, reply)),
         "replies": lambda: e.count(where=reply),
         "work_events": lambda: e.count(where=work),
         "work_total": lambda: e.work_seconds.sum(where=work),
@@ -221,14 +230,22 @@ def _event_summary(prep: Prepared, fields: set[str]) -> ir.Table:
     )
 
 
-def _first_replies(prep: Prepared, clock_start: ir.Table) -> ir.Table:
-    e = messages_of(prep, "agent")
-    replies = e.select(r_ticket=e.ticket_id, r_at=e.at)
-    j = clock_start.inner_join(
-        replies,
-        (clock_start.c_ticket == replies.r_ticket) & (replies.r_at >= clock_start.clock_start_at),
-    )
-    return j.group_by(f_ticket=j.c_ticket).agg(first_reply_at=j.r_at.min())
+def _demand_answer(m: ir.Table, by_agent: ir.BooleanValue) -> ir.BooleanValue:
+    """An agent's public message on a ticket that was not created by an agent, from its
+    creation on: an answer, whose clock started at creation (see
+    :func:`~supportkpi.kpis.prepare.answers`)."""
+    return by_agent & ~m.outbound & (m.at >= m.ticket_created_at)
+
+
+def _outbound_first_replies(prep: Prepared) -> ir.Table:
+    """The first reply of each agent-created ticket (``o_ticket``, ``first_outbound_reply_at``):
+    its first agent message from the customer's first message on. The other tickets'
+    first replies are their ``first_demand_reply_at``, taken with the message counts."""
+    firsts = first_customer_messages(prep, outbound_only=True)
+    agent = messages_of(prep, "agent")
+    out = agent.filter(agent.outbound)
+    j = out.inner_join(firsts, (out.ticket_id == firsts.c_ticket) & (out.at >= firsts.first_cust))
+    return j.group_by(o_ticket=j.ticket_id).agg(first_outbound_reply_at=j.at.min())
 
 
 def _timeline_summary(prep: Prepared, *, status: bool, solves: bool) -> ir.Table:
@@ -277,6 +294,7 @@ def _dialogue(prep: Prepared, first_replies: ir.Table, solves: ir.Table) -> ir.T
     b = fr.inner_join(so, fr.f_ticket == so.k_ticket).select(
         d_ticket=fr.f_ticket, fr=fr.first_reply_at, fs=so.k_first
     )
+    b = b.filter(b.fr.notnull())
     b = b.filter(b.fs.notnull())
     j = b.inner_join(msgs, (b.d_ticket == msgs.m_ticket) & (msgs.m_at > b.fr) & (msgs.m_at < b.fs))
     return j.group_by("d_ticket").agg(dialogue_messages=j.count())
@@ -402,7 +420,7 @@ def _plan(columns: Sequence[str]) -> tuple[set[str], set[str]]:
                 parts.add(implied)
                 todo.append(implied)
     if "replies" in parts:
-        fields.add("first_customer_msg_at")
+        fields.update(("first_customer_msg_at", "first_demand_reply_at"))
     return fields, parts
 
 
@@ -427,16 +445,19 @@ def _metrics(
     # growing base), so no piece is computed twice.
     fr = solves = None
     if "replies" in parts:
+        # The first reply of a ticket a customer opened comes with its message counts; an
+        # agent-created ticket's (few) need a second look at their messages.
         assert ev is not None
-        firsts = ev.select("s_ticket", "first_customer_msg_at")
-        starts = t.left_join(firsts, t.ticket_id == firsts.s_ticket).select(
-            c_ticket=t.ticket_id,
-            clock_start_at=ibis.ifelse(
-                t.created_by == "agent", firsts.first_customer_msg_at, t.created_at
-            ),
+        out = _outbound_first_replies(prep)
+        base = base.left_join(out, base.ticket_id == out.o_ticket).drop("o_ticket")
+        base = base.mutate(
+            first_reply_at=ibis.coalesce(base.first_demand_reply_at, base.first_outbound_reply_at)
         )
-        fr = _first_replies(prep, starts.view())
-        base = base.left_join(fr, base.ticket_id == fr.f_ticket).drop("f_ticket")
+        if "dialogue" in parts:
+            demand = ev.select(f_ticket=ev.s_ticket, first_reply_at=ev.first_demand_reply_at)
+            fr = demand.union(
+                out.select(f_ticket=out.o_ticket, first_reply_at=out.first_outbound_reply_at)
+            )
     if parts & {"status", "solves"}:
         tl = _timeline_summary(prep, status="status" in parts, solves="solves" in parts)
         base = base.left_join(tl, base.ticket_id == tl.i_ticket).drop("i_ticket")
