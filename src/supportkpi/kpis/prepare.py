@@ -29,11 +29,12 @@ from supportkpi.kpis.inputs import Inputs
 __all__ = [
     "MOVED_WITH_MERGE",
     "Prepared",
+    "answered_from_creation",
     "answers",
     "conversation",
     "events_of",
-    "first_customer_messages",
     "messages_of",
+    "outbound_answers",
     "prepare",
     "ticket_dims",
     "with_tables",
@@ -111,27 +112,35 @@ def conversation(prep: Prepared) -> ir.Table:
     )
 
 
-def answers(prep: Prepared) -> ir.Table:
-    """Public agent messages that answer the customer (``ticket_id``, ``at``): those from
-    the ticket's clock start on. The clock starts at creation, which every message
-    carries (``ticket_created_at``); for an agent-created ticket it starts at the first
-    public customer message, so the outreach before it is not an answer. Only those
-    (few) tickets need a second look at their messages."""
+def answered_from_creation(m: ir.Table) -> ir.BooleanValue:
+    """Whether a message of ``m`` (with ``at``, ``ticket_created_at``, ``outbound``) is on
+    a ticket a customer opened, from its creation on: the clock of such a ticket starts at
+    creation, so an agent's public message there answers the customer."""
+    return ~m.outbound & (m.at >= m.ticket_created_at)
+
+
+def outbound_answers(prep: Prepared) -> ir.Table:
+    """Public agent messages that answer the customer on agent-created tickets
+    (``ticket_id``, ``at``): those from the customer's first public message on, when the
+    clock of such a ticket starts; the outreach before it is not an answer."""
+    customer = messages_of(prep, "customer")
+    customer = customer.filter(customer.outbound)
+    firsts = customer.group_by(c_ticket=customer.ticket_id).agg(first_cust=customer.at.min())
     agent = messages_of(prep, "agent")
-    demand = agent.filter(~agent.outbound & (agent.at >= agent.ticket_created_at))
-    firsts = first_customer_messages(prep, outbound_only=True)
     out = agent.filter(agent.outbound)
     out = out.inner_join(firsts, (out.ticket_id == firsts.c_ticket) & (out.at >= firsts.first_cust))
-    return demand.select("ticket_id", "at").union(out.select(ticket_id=out.ticket_id, at=out.at))
+    return out.select(ticket_id=out.ticket_id, at=out.at)
 
 
-def first_customer_messages(prep: Prepared, *, outbound_only: bool = False) -> ir.Table:
-    """Per ticket, its first public customer message (``c_ticket``, ``first_cust``); with
-    ``outbound_only``, of the agent-created tickets alone."""
-    customer = messages_of(prep, "customer")
-    if outbound_only:
-        customer = customer.filter(customer.outbound)
-    return customer.group_by(c_ticket=customer.ticket_id).agg(first_cust=customer.at.min())
+def answers(prep: Prepared) -> ir.Table:
+    """Public agent messages that answer the customer (``ticket_id``, ``at``): those from
+    the ticket's clock start on. Every message carries when its ticket was created, so a
+    customer-opened ticket's answers are filtered row by row
+    (:func:`answered_from_creation`); only agent-created tickets, a few, need a second
+    look at their messages (:func:`outbound_answers`)."""
+    agent = messages_of(prep, "agent")
+    demand = agent.filter(answered_from_creation(agent))
+    return demand.select("ticket_id", "at").union(outbound_answers(prep))
 
 
 def _merged_events(ev: ir.Table, owner: ir.Table) -> ir.Table:

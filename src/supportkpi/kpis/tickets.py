@@ -34,9 +34,10 @@ from supportkpi.kpis.business import BUSINESS_COLUMNS, add_business_columns, bus
 from supportkpi.kpis.inputs import Inputs
 from supportkpi.kpis.prepare import (
     Prepared,
+    answered_from_creation,
     events_of,
-    first_customer_messages,
     messages_of,
+    outbound_answers,
     prepare,
 )
 from supportkpi.kpis.settings import Windows, windows
@@ -191,7 +192,7 @@ def _event_summaries(prep: Prepared, fields: set[str]) -> list[ir.Table]:
     m = prep.messages
     aggregates = {
         "first_customer_msg_at": lambda: m.at.min(where=~m.by_agent),
-        "first_demand_reply_at": lambda: m.at.min(where=_demand_answer(m, m.by_agent)),
+        "first_demand_reply_at": lambda: m.at.min(where=m.by_agent & answered_from_creation(m)),
         "replies": lambda: m.count(where=m.by_agent),
     }
     talk = m.group_by(s_ticket=m.ticket_id).agg(
@@ -214,7 +215,7 @@ def _event_summary(prep: Prepared, fields: set[str]) -> ir.Table:
     work = e.kind == "work"
     aggregates = {
         "first_customer_msg_at": lambda: e.at.min(where=customer_msg),
-        "first_demand_reply_at": lambda: e.at.min(where=_demand_answer(e, reply)),
+        "first_demand_reply_at": lambda: e.at.min(where=reply & answered_from_creation(e)),
         "replies": lambda: e.count(where=reply),
         "work_events": lambda: e.count(where=work),
         "work_total": lambda: e.work_seconds.sum(where=work),
@@ -230,22 +231,12 @@ def _event_summary(prep: Prepared, fields: set[str]) -> ir.Table:
     )
 
 
-def _demand_answer(m: ir.Table, by_agent: ir.BooleanValue) -> ir.BooleanValue:
-    """An agent's public message on a ticket that was not created by an agent, from its
-    creation on: an answer, whose clock started at creation (see
-    :func:`~supportkpi.kpis.prepare.answers`)."""
-    return by_agent & ~m.outbound & (m.at >= m.ticket_created_at)
-
-
 def _outbound_first_replies(prep: Prepared) -> ir.Table:
-    """The first reply of each agent-created ticket (``o_ticket``, ``first_outbound_reply_at``):
-    its first agent message from the customer's first message on. The other tickets'
-    first replies are their ``first_demand_reply_at``, taken with the message counts."""
-    firsts = first_customer_messages(prep, outbound_only=True)
-    agent = messages_of(prep, "agent")
-    out = agent.filter(agent.outbound)
-    j = out.inner_join(firsts, (out.ticket_id == firsts.c_ticket) & (out.at >= firsts.first_cust))
-    return j.group_by(o_ticket=j.ticket_id).agg(first_outbound_reply_at=j.at.min())
+    """The first reply of each agent-created ticket (``o_ticket``, ``first_outbound_reply_at``).
+    The other tickets' first replies are their ``first_demand_reply_at``, taken with the
+    message counts."""
+    a = outbound_answers(prep)
+    return a.group_by(o_ticket=a.ticket_id).agg(first_outbound_reply_at=a.at.min())
 
 
 def _timeline_summary(prep: Prepared, *, status: bool, solves: bool) -> ir.Table:
