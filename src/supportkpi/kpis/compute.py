@@ -213,13 +213,18 @@ def _cache(table: ir.Table, held: list[ir.Table]) -> ir.Table:
 
 
 def _shared(prep: Prepared, held: list[ir.Table], *, messages: bool = False) -> Prepared:
-    """``prep`` with the pieces every metrics query reads materialized once: the
-    surviving tickets, which ticket each event counts towards, and the status intervals
-    (one sort of every status change, instead of one per query). With ``messages``, also
-    the customers' and agents' public messages, which the per-ticket table (first replies,
-    reopens, dialogue) and next reply time each read several times."""
+    """``prep`` with the pieces every metrics query reads materialized once: which ticket
+    each event counts towards and the status intervals (one sort of every status change,
+    instead of one per query). With ``messages``, also the customers' and agents' public
+    messages, which the per-ticket table (first replies, reopens, dialogue) and next reply
+    time each read several times.
+
+    The surviving tickets are read straight from the store by each query: a filter and a
+    join with the few merged ones, cheaper than holding every ticket's fourteen columns
+    in memory, uncompressed, beside the rest (measured at 10M tickets: the shared step
+    34 s -> 21 s, the whole suite 131 s -> 114 s, with the same figures)."""
     owners = _cache(prep.owners, held) if prep.owners is not None else None
-    shared = with_tables(prep, tickets=_cache(prep.tickets, held), owners=owners)
+    shared = with_tables(prep, tickets=prep.tickets, owners=owners)
     shared = replace(shared, intervals=_cache(intervals_of(shared), held))
     if messages:
         shared = replace(shared, messages=_cache(conversation(shared), held))
