@@ -29,7 +29,7 @@ from supportkpi.kpis.inputs import Inputs
 from supportkpi.kpis.prepare import Prepared, answers, messages_of, prepare, ticket_dims
 from supportkpi.kpis.status import SOLVED_STATUSES, intervals_of, solve_starts
 
-__all__ = ["REPLY_COLUMNS", "agent_replies", "reply_metrics"]
+__all__ = ["REPLY_COLUMNS", "reply_metrics"]
 
 REPLY_COLUMNS: tuple[str, ...] = (
     "ticket_id",
@@ -71,16 +71,9 @@ def reply_metrics(
     return table
 
 
-def agent_replies(prep: Prepared) -> ir.Table:
-    """Public agent messages that answer the customer (ticket_id, at): those from the
-    ticket's clock start on, so an agent-created ticket's outreach before the customer's
-    first message is not a reply (see :func:`~supportkpi.kpis.prepare.answers`)."""
-    return answers(prep)
-
-
 def _stream(prep: Prepared) -> ir.Table:
     customer = messages_of(prep, "customer")
-    agent = agent_replies(prep)
+    agent = answers(prep)
     replies = agent.select(ticket_id=agent.ticket_id, at=agent.at, role=ibis.literal("agent"))
 
     iv = intervals_of(prep)

@@ -36,8 +36,8 @@ import ibis.expr.types as ir
 from supportkpi.kpis._time import as_instant, now_utc, seconds_between
 from supportkpi.kpis.business import clock_for
 from supportkpi.kpis.inputs import Inputs
-from supportkpi.kpis.prepare import prepare
-from supportkpi.kpis.replies import agent_replies, reply_metrics
+from supportkpi.kpis.prepare import answers, prepare
+from supportkpi.kpis.replies import reply_metrics
 from supportkpi.kpis.status import SOLVED_STATUSES, intervals_of, solve_periods
 from supportkpi.kpis.tickets import ticket_metrics
 from supportkpi.policy import Config, default_config, policy_case, schedule_case
@@ -220,7 +220,7 @@ def _periodic(prep: Any, dims: ir.Table, cfg: Config) -> ir.Table:
     """Periodic update clocks: one per public agent reply (numbered per ticket), stopped by
     the next reply, or voided (``void_at``) by a solve or a pause status, whichever is
     first; a reply made inside such a status is voided at once."""
-    a = agent_replies(prep).distinct()
+    a = answers(prep).distinct()
     w = ibis.window(group_by="ticket_id", order_by="at")
     a = a.mutate(next_at=a.at.lead().over(w), cycle=(ibis.row_number().over(w) + 1))
     a = a.inner_join(dims.drop("created_at"), "ticket_id")
