@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from supportkpi.errors import StoreError, StrictImportError
+from supportkpi.errors import StoreError, StrictImportError, UserError
 from supportkpi.store import Store, importer, open_store
 
 TICKETS = (
@@ -113,6 +115,34 @@ def test_same_rows_in_new_file_are_skipped_and_changed_rows_updated(tmp_path: Pa
         assert rows == [("T-1", "email", 1), ("T-2", "phone", summary.import_id)]
 
 
+def test_a_file_of_the_same_size_is_imported_when_its_content_differs(tmp_path: Path) -> None:
+    """Same size as a file imported before: the import waits for the checksum before
+    deciding, and a different checksum is a new file."""
+    with open_store(tmp_path / "s.duckdb") as store:
+        first = store.import_files([_write(tmp_path / "a", "tickets.csv", TICKETS)])
+        changed = TICKETS.replace("email", "phone")
+        assert len(changed) == len(TICKETS)
+        path = _write(tmp_path / "b", "tickets.csv", changed)
+        summary = store.import_files([path])
+        assert summary.already_imported is False
+        assert summary.files[0].sha256 == hashlib.sha256(changed.encode()).hexdigest()
+        assert summary.files[0].sha256 != first.files[0].sha256
+        counts = summary.tables["tickets"]
+        assert (counts.imported, counts.updated, counts.skipped) == (0, 1, 1)
+        again = store.import_files([path])
+        assert again.already_imported is True
+
+
+def test_checksums_stop_with_a_failed_import(tmp_path: Path) -> None:
+    """The background checksum thread ends with the import, also when a file is refused."""
+    data = tmp_path / "data"
+    _write(data, "tickets.csv", TICKETS)
+    _write(data, "events.csv", "no,header,here\n")
+    with open_store(tmp_path / "s.duckdb") as store, pytest.raises(UserError):
+        store.import_files([data])
+    assert not [t for t in threading.enumerate() if t.name == "supportkpi-checksums"]
+
+
 def test_failure_midway_leaves_store_unchanged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -165,7 +195,7 @@ def test_imports_table_records_files(tmp_path: Path) -> None:
                 "path": str(path),
                 "table": "tickets",
                 "size": len(TICKETS),
-                "sha256": summary.files[0].sha256,
+                "sha256": hashlib.sha256(TICKETS.encode()).hexdigest(),
                 "rows": 2,
             }
         ]

@@ -1,6 +1,9 @@
 """Import files into a DuckDB store, in one transaction: nothing lost, nothing half-written.
 
-Files already imported (same SHA-256) are recognised first and not read again. Then:
+Files already imported (same SHA-256) are recognised first and not read again. The
+checksums are computed in a background thread (:class:`_Checksums`); the import waits for
+them before reading only when every file has the size of a file imported before, that is
+when it could be a repeat. Then:
 
 * **One pass** (:func:`_import_direct`), for data that needs no row located: each file
   is read, typed, checked row by row and written to its table by one ``INSERT ... SELECT``
@@ -28,7 +31,9 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -139,21 +144,55 @@ class _Run:
 # --- checksums -------------------------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
+def _sha256(path: Path, stop: threading.Event | None = None) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 22):
+            if stop is not None and stop.is_set():
+                return ""
             digest.update(chunk)
     return digest.hexdigest()
 
 
-def _imported_rows(con: Any) -> dict[str, int]:
-    """SHA-256 of every file imported before -> the rows it held."""
+class _Checksums:
+    """The SHA-256 of each file, computed in a background thread while the files are
+    probed and imported: hashlib and DuckDB both release the GIL, and hashing a large
+    file costs about as much as probing it (half a second for 10M events). ``result()``
+    waits for them; ``close()`` stops the thread at its next chunk when the import ends
+    first (a user error)."""
+
+    def __init__(self, paths: Iterable[Path]) -> None:
+        self._paths = list(paths)
+        self._stop = threading.Event()
+        self._future: Future[dict[Path, str]] = Future()
+        self._thread = threading.Thread(target=self._run, name="supportkpi-checksums", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._future.set_result({p: _sha256(p, self._stop) for p in self._paths})
+        except BaseException as exc:  # handed to the waiting thread by result()
+            self._future.set_exception(exc)
+
+    def result(self) -> dict[Path, str]:
+        return self._future.result()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _imported_rows(con: Any) -> tuple[dict[str, int], set[int | None]]:
+    """SHA-256 of every file imported before -> the rows it held; and the sizes of those
+    files (None for a record without one), which a repeated file must have."""
     seen: dict[str, int] = {}
+    sizes: set[int | None] = set()
     for (files,) in con.execute("SELECT files FROM imports WHERE status = 'ok'").fetchall():
         for entry in json.loads(files or "[]"):
             seen[str(entry.get("sha256"))] = int(entry.get("rows") or 0)
-    return seen
+            size = entry.get("size")
+            sizes.add(int(size) if size is not None else None)
+    return seen, sizes
 
 
 # --- step 1: stage ---------------------------------------------------------------------
@@ -543,7 +582,7 @@ def _one_pass_possible(probed: list[ProbedFile]) -> bool:
 def _import_direct(
     run: _Run,
     probed: list[ProbedFile],
-    digests: dict[Path, str],
+    checksums: _Checksums,
     started: datetime,
     progress: Progress | None,
 ) -> ImportSummary | None:
@@ -583,6 +622,7 @@ def _import_direct(
             run.counts[name] = TableCounts(
                 read=read[name], imported=read[name] - same - changed, updated=changed, skipped=same
             )
+        digests = checksums.result()
         files = [_imported_file(p, digests, rows[i]) for i, p in enumerate(probed)]
         _write_rejects(run, import_id)
         _write_import(run, import_id, started, files)
@@ -632,12 +672,13 @@ def _count(run: _Run) -> None:
 def _import_staged(
     run: _Run,
     probed: list[ProbedFile],
-    digests: dict[Path, str],
+    checksums: _Checksums,
     started: datetime,
     strict: bool,
     progress: Progress | None,
 ) -> ImportSummary:
     _stage(run, probed, progress)
+    digests = checksums.result()
     files = [_imported_file(f.probed, digests, f.rows) for f in run.files]
     _check_across_rows(run)
     _count(run)
@@ -677,18 +718,36 @@ def run_import(
     con = _Connection(con)
     tz = check_time_zone(con, tz)
     sources: list[SourceFile] = discover([Path(p) for p in paths])
+    checksums = _Checksums(s.path for s in sources)
+    try:
+        return _import_new(con, sources, checksums, tz, strict, progress, started)
+    finally:
+        checksums.close()
+
+
+def _import_new(
+    con: _Connection,
+    sources: list[SourceFile],
+    checksums: _Checksums,
+    tz: str,
+    strict: bool,
+    progress: Progress | None,
+    started: datetime,
+) -> ImportSummary:
+    """The import of ``sources``, unless every file was imported before."""
     probed = [probe(con, s) for s in sources]
-    digests = {s.path: _sha256(s.path) for s in sources}
-    seen = _imported_rows(con)
-    if all(digest in seen for digest in digests.values()):
-        return ImportSummary(
-            import_id=None,
-            tables={name: TableCounts() for name in TABLES},
-            rejects_by_reason={},
-            files=[_imported_file(p, digests, seen[digests[p.source.path]]) for p in probed],
-            already_imported=True,
-            source_tz=tz,
-        )
+    seen, sizes = _imported_rows(con)
+    if None in sizes or all(s.path.stat().st_size in sizes for s in sources):
+        digests = checksums.result()
+        if all(digest in seen for digest in digests.values()):
+            return ImportSummary(
+                import_id=None,
+                tables={name: TableCounts() for name in TABLES},
+                rejects_by_reason={},
+                files=[_imported_file(p, digests, seen[digests[p.source.path]]) for p in probed],
+                already_imported=True,
+                source_tz=tz,
+            )
     (previous_tz,) = con.execute("SELECT current_setting('TimeZone')").fetchone()
     (previous_memory,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
     run = _Run(con=con, tz=tz)
@@ -698,10 +757,10 @@ def run_import(
         con.execute(f"SET memory_limit = {literal(IMPORT_MEMORY_LIMIT)}")
         summary = None
         if _one_pass_possible(probed):
-            summary = _import_direct(run, probed, digests, started, progress)
+            summary = _import_direct(run, probed, checksums, started, progress)
         if summary is None:
             run = _Run(con=con, tz=tz)
-            summary = _import_staged(run, probed, digests, started, strict, progress)
+            summary = _import_staged(run, probed, checksums, started, strict, progress)
         return summary
     finally:
         con.execute(f"SET TimeZone = {literal(str(previous_tz))}")
