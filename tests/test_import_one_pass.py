@@ -211,3 +211,35 @@ def test_events_in_several_files_are_checked_against_tickets_once(
         ]
         assert summary.tables["events"].skipped == 4
         assert len(_rows(store, "events")) == 4
+
+
+def test_an_event_id_repeated_across_files_hands_over_to_the_staged_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ids are compared as they would be written: trimmed, across every events file."""
+    head, *lines = EVENTS.splitlines()
+    data = tmp_path / "d"
+    _write(data, "tickets.csv", TICKETS)
+    _write(data / "events", "part-1.csv", "\n".join([head, *lines]) + "\n")
+    again = " E-2 ,T-2,2026-03-03T10:05:00Z,message,agent,A-1,\n"
+    _write(data / "events", "part-2.csv", head + "\n" + again)
+    spy = _Spy(monkeypatch)
+    with open_store(tmp_path / "s.duckdb") as store:
+        summary = store.import_files([data])
+        assert spy.calls == 1
+        assert [(Path(e.file).name, e.line) for e in summary.examples] == [("part-2.csv", 2)]
+        assert "duplicate event_id 'E-2'" in summary.examples[0].reason
+        assert [r["event_id"] for r in _rows(store, "events")] == ["E-1", "E-2", "E-3", "E-4"]
+
+
+def test_unique_event_ids_in_several_files_stay_in_one_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    head, *lines = EVENTS.splitlines()
+    data = tmp_path / "d"
+    _write(data, "tickets.csv", TICKETS)
+    _write(data / "events", "part-1.csv", "\n".join([head, *lines[:3]]) + "\n")
+    _write(data / "events", "part-2.csv", "\n".join([head, *lines[3:]]) + "\n")
+    _Spy(monkeypatch, forbid=True)
+    with open_store(tmp_path / "s.duckdb") as store:
+        assert store.import_files([data]).tables["events"].imported == 4

@@ -200,6 +200,7 @@ def test_imports_table_records_files(tmp_path: Path) -> None:
             }
         ]
         assert row[0] == 1 and row[2:] == (2, 2, 0, "Europe/Berlin", "ok")
+        assert summary.files[0].sha256 == files[0]["sha256"]
 
 
 def test_info(tmp_path: Path) -> None:
