@@ -48,6 +48,16 @@ def _data(folder: Path, tickets: str = TICKETS, events: str = EVENTS) -> Path:
     return folder
 
 
+def _parts(folder: Path, *events: list[str]) -> Path:
+    """The tickets, and the events in ``events/part-1.csv``, ``part-2.csv``... (each a list
+    of EVENTS' data lines), each with the header."""
+    head = EVENTS.splitlines()[0]
+    _write(folder, "tickets.csv", TICKETS)
+    for number, lines in enumerate(events, start=1):
+        _write(folder / "events", f"part-{number}.csv", "\n".join([head, *lines]) + "\n")
+    return folder
+
+
 class _Spy:
     """Counts the staged imports (and can forbid them)."""
 
@@ -193,10 +203,7 @@ def test_events_in_several_files_are_checked_against_tickets_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     head, *lines = EVENTS.splitlines()
-    data = tmp_path / "d"
-    _write(data, "tickets.csv", TICKETS)
-    _write(data / "events", "part-1.csv", "\n".join([head, *lines[:2]]) + "\n")
-    _write(data / "events", "part-2.csv", "\n".join([head, *lines[2:]]) + "\n")
+    data = _parts(tmp_path / "d", lines[:2], lines[2:])
     spy = _Spy(monkeypatch)
     with open_store(tmp_path / "s.duckdb") as store:
         assert store.import_files([data]).tables["events"].imported == 4
@@ -217,12 +224,9 @@ def test_an_event_id_repeated_across_files_hands_over_to_the_staged_import(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The ids are compared as they would be written: trimmed, across every events file."""
-    head, *lines = EVENTS.splitlines()
-    data = tmp_path / "d"
-    _write(data, "tickets.csv", TICKETS)
-    _write(data / "events", "part-1.csv", "\n".join([head, *lines]) + "\n")
-    again = " E-2 ,T-2,2026-03-03T10:05:00Z,message,agent,A-1,\n"
-    _write(data / "events", "part-2.csv", head + "\n" + again)
+    lines = EVENTS.splitlines()[1:]
+    again = " E-2 ,T-2,2026-03-03T10:05:00Z,message,agent,A-1,"
+    data = _parts(tmp_path / "d", lines, [again])
     spy = _Spy(monkeypatch)
     with open_store(tmp_path / "s.duckdb") as store:
         summary = store.import_files([data])
@@ -235,11 +239,8 @@ def test_an_event_id_repeated_across_files_hands_over_to_the_staged_import(
 def test_unique_event_ids_in_several_files_stay_in_one_pass(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    head, *lines = EVENTS.splitlines()
-    data = tmp_path / "d"
-    _write(data, "tickets.csv", TICKETS)
-    _write(data / "events", "part-1.csv", "\n".join([head, *lines[:3]]) + "\n")
-    _write(data / "events", "part-2.csv", "\n".join([head, *lines[3:]]) + "\n")
+    lines = EVENTS.splitlines()[1:]
+    data = _parts(tmp_path / "d", lines[:3], lines[3:])
     _Spy(monkeypatch, forbid=True)
     with open_store(tmp_path / "s.duckdb") as store:
         assert store.import_files([data]).tables["events"].imported == 4

@@ -33,7 +33,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -159,27 +159,22 @@ class _Checksums:
     probed and imported: hashlib and DuckDB both release the GIL, and hashing a large
     file costs about as much as probing it (half a second for 10M events). ``result()``
     waits for them; ``close()`` stops the thread at its next chunk when the import ends
-    first (a user error)."""
+    first (an error)."""
 
     def __init__(self, paths: Iterable[Path]) -> None:
-        self._paths = list(paths)
         self._stop = threading.Event()
-        self._future: Future[dict[Path, str]] = Future()
-        self._thread = threading.Thread(target=self._run, name="supportkpi-checksums", daemon=True)
-        self._thread.start()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="supportkpi-checksums")
+        self._future = self._pool.submit(self._hash, list(paths))
 
-    def _run(self) -> None:
-        try:
-            self._future.set_result({p: _sha256(p, self._stop) for p in self._paths})
-        except BaseException as exc:  # handed to the waiting thread by result()
-            self._future.set_exception(exc)
+    def _hash(self, paths: list[Path]) -> dict[Path, str]:
+        return {p: _sha256(p, self._stop) for p in paths}
 
     def result(self) -> dict[Path, str]:
         return self._future.result()
 
     def close(self) -> None:
         self._stop.set()
-        self._thread.join()
+        self._pool.shutdown(wait=True)
 
 
 def _imported_rows(con: Any) -> tuple[dict[str, int], set[int | None]]:
