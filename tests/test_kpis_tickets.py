@@ -144,6 +144,21 @@ def test_next_reply_stops_at_solve(con: Any) -> None:
     ]
 
 
+def test_next_reply_waits_start_only_after_a_reply(con: Any) -> None:
+    rows = reply_metrics(case(con, "reply_edges"), as_of=instant("2026-03-02T18:00:00Z"))
+    got = sorted(
+        (r["ticket_id"], plain(r["message_at"]).strftime("%H:%M"), plain(r["next_reply_s"]))
+        for r in rows.to_pandas().to_dict(orient="records")
+    )
+    assert got == [
+        # written at the instant of the first reply: the reply comes first, a wait starts
+        ("T4", "09:30", 1800.0),
+        # T5: both messages came before the first reply (first response time, not next)
+        # T6, agent-created: the 08:00 outreach is no reply; 09:00 starts the clock
+        ("T6", "09:40", 1200.0),
+    ]
+
+
 def test_reopens_disguised_reopens_and_fcr(con: Any) -> None:
     t = by_ticket(ticket_metrics(case(con, "reopens"), as_of=instant("2026-03-25T00:00:00Z")))
     # T1: the customer's message and the status back to open (same instant) are one reopen,
