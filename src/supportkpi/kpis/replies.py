@@ -97,14 +97,17 @@ def _stream(prep: Prepared) -> ir.Table:
     # tickets once per kind. Which messages are live is then asked of those tickets only.
     items = items.semi_join(waiting, items.ticket_id == waiting.w_ticket)
 
-    said = items.filter(items.role == "customer")
+    written = items.filter(items.role == "customer")
     solved_iv = iv.filter(iv.status.isin(SOLVED_STATUSES))
     inside = (
-        (said.ticket_id == solved_iv.ticket_id)
-        & (solved_iv.start_at <= said.at)
-        & ((said.at < solved_iv.end_at) | (solved_iv.is_current & (said.at <= solved_iv.end_at)))
+        (written.ticket_id == solved_iv.ticket_id)
+        & (solved_iv.start_at <= written.at)
+        & (
+            (written.at < solved_iv.end_at)
+            | (solved_iv.is_current & (written.at <= solved_iv.end_at))
+        )
     )
-    live = said.anti_join(solved_iv, inside)
+    live = written.anti_join(solved_iv, inside)
     return items.filter(items.role != "customer").union(live)
 
 
