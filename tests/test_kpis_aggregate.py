@@ -8,8 +8,11 @@ import pandas as pd
 import pytest
 
 from supportkpi.errors import UserError
+from supportkpi.kpis.aggregate import aggregate_wide, collect_wide, quantile_columns_per_query
 from supportkpi.kpis.backlog import backlog
 from supportkpi.kpis.compute import UNAVAILABLE_NO_WORK_LOGS, compute
+from supportkpi.kpis.registry import REGISTRY
+from supportkpi.kpis.tickets import ticket_metrics
 from tests.test_kpis_tickets import case, instant, plain
 
 
@@ -118,6 +121,37 @@ def test_handling_is_unavailable_without_work_logs(con: Any) -> None:
     # CSAT: T1's last rating is good, T2's bad, T3 unrated.
     assert got[("csat", "value")] == 0.5
     assert got[("csat", "count")] == 1
+
+
+def test_quantiles_taken_over_several_queries_give_the_same_figures(con: Any) -> None:
+    """Four KPIs solved at one instant ask for the quantiles of four columns: taken one
+    column per query, two per query, or all at once, the figures are the same."""
+    table = ticket_metrics(case(con, "waits"), as_of=instant("2026-03-02T18:00:00Z"))
+    kpis = [REGISTRY[k] for k in ("full_resolution", "requester_wait", "agent_wait", "on_hold")]
+    keys = ["period_start"]
+    frames = {}
+    for per_query, queries in ((1, 4), (2, 2), (3, 2), (None, 1)):
+        made = aggregate_wide(
+            table, kpis, period=None, by=[], basis="calendar", quantiles_per_query=per_query
+        )
+        assert len(made) == queries
+        frames[per_query] = collect_wide(made, keys)
+    whole = frames[None]
+    # T1 and T2 are solved: requester waits of 12000 and 3600 s, agent waits 6000 and 0.
+    assert whole["requester_wait__calendar__median"].iloc[0] == 7800.0
+    assert whole["agent_wait__calendar__p90"].iloc[0] == pytest.approx(5400.0)
+    for per_query in (1, 2, 3):
+        pd.testing.assert_frame_equal(frames[per_query][whole.columns], whole)
+
+
+def test_quantile_columns_per_query_keep_a_quarter_of_the_bound() -> None:
+    gib = 1024**3
+    # 3 GiB: 768 MiB for quantiles, 16 bytes a value.
+    assert quantile_columns_per_query(10_000_000, 3 * gib) == 5
+    assert quantile_columns_per_query(1_000_000, 3 * gib) == 50
+    assert quantile_columns_per_query(1_000_000_000, 3 * gib) == 1  # never fewer than one
+    assert quantile_columns_per_query(1_000, None) == 1  # no bound known: one at a time
+    assert quantile_columns_per_query(0, 3 * gib) is None  # an empty table: one query
 
 
 def test_backlog_at_the_end_of_each_period(con: Any) -> None:

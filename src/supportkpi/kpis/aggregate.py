@@ -11,9 +11,9 @@ the grouped keys are then made UTC instants. Medians and p90 are exact and inter
 between the two nearest values (DuckDB ``percentile_cont``, Spark ``percentile``): the
 same number on both; approximate percentiles are never used. The quantiles of one column
 are taken by one aggregate that returns them all (``quantile_cont(x, [0.5, 0.9])``),
-however many KPIs report them, in a query of their own: exact quantiles hold every value
-of a group in memory and cannot spill, so the engine keeps one copy of one column's
-values at a time and selects both statistics from it.
+however many KPIs report them. Exact quantiles hold every value of a group in memory and
+cannot spill, so a caller with a memory bound says how many columns' values one query
+may hold (:func:`quantile_columns_per_query`); the others are taken by further queries.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ __all__ = [
     "StatColumn",
     "aggregate_wide",
     "collect_wide",
+    "quantile_columns_per_query",
     "stat_columns",
 ]
 
@@ -110,7 +111,7 @@ def aggregate_wide(
     period: Period | None,
     by: Sequence[str],
     basis: Basis,
-    quantiles_apart: bool = True,
+    quantiles_per_query: int | None = None,
 ) -> list[ir.Table]:
     """Aggregate ``table`` for ``kpis`` that share one ``time_column``.
 
@@ -120,13 +121,13 @@ def aggregate_wide(
     not null; all rows for a count). Rows whose time column is null are left out (the KPI
     has not happened for them yet).
 
-    The first query holds the counts, sums, means and rates; with ``quantiles_apart``
-    each further one the quantiles of one column. Exact quantiles keep every value of a
-    group in memory and cannot spill to disk, so each column's are taken alone: a query
-    never holds the values of more than one column, however many KPIs the table has. All
-    queries group the same rows by the same keys, so they return the same groups. Without
-    ``quantiles_apart`` (for a table that is not materialized, which each query would
-    compute again) there is one query.
+    The first query holds the counts, sums, means and rates and the quantiles of the first
+    ``quantiles_per_query`` columns; each further one the quantiles of as many more. Exact
+    quantiles keep every value of a group in memory and cannot spill to disk, so a query
+    never holds the values of more columns than that, however many KPIs the table has. All
+    queries group the same rows by the same keys, so they return the same groups. With
+    ``None`` (for a table that is not materialized, which each query would compute again)
+    there is one query.
     """
     time_columns = {k.time_column for k in kpis}
     if len(time_columns) != 1:
@@ -160,25 +161,40 @@ def aggregate_wide(
             metrics[f"{kpi.id}__n"] = t.count()
         else:
             metrics[f"{kpi.id}__n"] = t[kpi.column].count()
-    if not quantiles_apart:
-        arrays = {column: f"_q{i}" for i, column in enumerate(wanted)}
+    columns = list(wanted)
+    size = max(1, len(columns) if quantiles_per_query is None else quantiles_per_query)
+    chunks = [columns[k : k + size] for k in range(0, len(columns), size)] or [[]]
+    queries = []
+    for number, chunk in enumerate(chunks):
+        arrays = {column: f"_q{k}" for k, column in enumerate(chunk)}
+        aggs = dict(metrics) if number == 0 else {}
         for column, name in arrays.items():
-            metrics[name] = t[column].cast("float64").quantile(wanted[column])
-        grouped = _period_instants(t.group_by(keys).agg(**metrics))
+            aggs[name] = t[column].cast("float64").quantile(wanted[column])
+        grouped = _period_instants(t.group_by(keys).agg(**aggs))
         taken = {
             name: grouped[arrays[column]][wanted[column].index(q)]
-            for column, pairs in picks.items()
-            for name, q in pairs
+            for column in chunk
+            for name, q in picks[column]
         }
-        return [grouped.mutate(**taken).drop(*arrays.values()) if taken else grouped]
-    queries = [_period_instants(t.group_by(keys).agg(**metrics))]
-    for column, quantiles in wanted.items():
-        one = _period_instants(
-            t.group_by(keys).agg(_q=t[column].cast("float64").quantile(quantiles))
-        )
-        taken = {name: one._q[quantiles.index(q)] for name, q in picks[column]}
-        queries.append(one.mutate(**taken).drop("_q"))
+        queries.append(grouped.mutate(**taken).drop(*arrays.values()) if taken else grouped)
     return queries
+
+
+def quantile_columns_per_query(rows: int, memory_limit: int | None) -> int | None:
+    """How many columns' exact quantiles one aggregation query over ``rows`` rows may take
+    within ``memory_limit`` bytes. Every value is held until its group is done (about 16
+    bytes each, with the slack of the vectors that hold them); a quarter of the limit is
+    theirs, the rest stays for the table being read. At least one; one as well when no
+    limit is known (the safe side); ``None`` (all in one query) for an empty table."""
+    if rows <= 0:
+        return None
+    if memory_limit is None:
+        return 1
+    return max(1, memory_limit // 4 // (rows * _QUANTILE_BYTES))
+
+
+_QUANTILE_BYTES = 16
+"""Memory an exact quantile holds per value (a double, and the slack of its vector)."""
 
 
 def _period_instants(grouped: ir.Table) -> ir.Table:

@@ -31,6 +31,7 @@ from supportkpi.kpis.aggregate import (
     StatColumn,
     aggregate_wide,
     collect_wide,
+    quantile_columns_per_query,
     stat_columns,
 )
 from supportkpi.kpis.backlog import backlog
@@ -134,12 +135,13 @@ def group_wide(
     period: Period | None,
     by: Sequence[str],
     basis: Basis,
-    materialized: bool = False,
+    quantiles_per_query: int | None = None,
 ) -> tuple[pd.DataFrame, list[StatColumn]]:
     """KPIs sharing a metrics table, time column and channels, aggregated per period and
     dimension over ``[lower, upper)``: the wide frame and the statistics it holds. A
-    ``materialized`` table is read by one query per quantile column (see
-    :func:`aggregate_wide`); any other by one query."""
+    materialized table may be read by several queries, each taking the quantiles of at
+    most ``quantiles_per_query`` columns (see :func:`aggregate_wide`); by default one
+    query takes everything."""
     table = with_tags(metrics, by)
     if channels is not None:
         table = table.filter(table.channel.isin(channels))
@@ -148,7 +150,7 @@ def group_wide(
     if upper is not None:
         table = table.filter(table[time_column] < as_of_literal(upper))
     queries = aggregate_wide(
-        table, members, period=period, by=by, basis=basis, quantiles_apart=materialized
+        table, members, period=period, by=by, basis=basis, quantiles_per_query=quantiles_per_query
     )
     wide = collect_wide(queries, ["period_start", *by])
     return wide, stat_columns(members, basis, table.columns)
@@ -370,6 +372,7 @@ class _Plan:
         self.inputs, self.config, self.instant, self.clock = inputs, config, instant, clock
         self.groups, self.backlog_kpis = groups, backlog_kpis
         self.period, self.by, self.basis = period, by, basis
+        self.memory: int | None = None  # the memory bound of the run, in bytes
 
     def run(
         self, bound: Bound, lower: datetime | None, upper: datetime | None
@@ -383,6 +386,7 @@ class _Plan:
         themselves instead of evicting the inputs to disk block by block."""
         frames: list[pd.DataFrame] = []
         by = self.by
+        self.memory = bound.limit
         sources = [s for s in _SOURCE_ORDER if any(g[0] == s for g in self.groups)]
         held: list[ir.Table] = []
         # (name, table to aggregate, cached tables to release, the metrics expression):
@@ -463,7 +467,7 @@ class _Plan:
 
     def _several(self, name: str) -> bool:
         """Whether several queries read the metrics table ``name`` (several time columns,
-        or quantiles, which are taken a column at a time): then it is built once."""
+        or quantiles, which may take several queries): then it is built once."""
         keys = self._keys(name)
         quantiles = any(
             stat in QUANTILES for key in keys for kpi in self.groups[key] for stat in kpi.stats
@@ -478,8 +482,16 @@ class _Plan:
         upper: datetime | None,
         materialized: bool = False,
     ) -> list[pd.DataFrame]:
-        """The aggregations of one metrics table (built or read straight)."""
-        return [self._aggregate(table, key, lower, upper, materialized) for key in self._keys(name)]
+        """The aggregations of one metrics table (built or read straight). A built table
+        is read by as many queries as its exact quantiles need to stay within the memory
+        bound (:func:`quantile_columns_per_query`); one read straight, by one query, as
+        each query would build it again."""
+        per_query = None
+        if materialized:
+            # Grouping by tag counts a ticket once per tag: its values are the tags'.
+            rows = with_tags(table, self.by).count().to_pyarrow().as_py()
+            per_query = quantile_columns_per_query(int(rows or 0), self.memory)
+        return [self._aggregate(table, key, lower, upper, per_query) for key in self._keys(name)]
 
     def _aggregate(
         self,
@@ -487,13 +499,13 @@ class _Plan:
         key: tuple[str, str, tuple[str, ...] | None],
         lower: datetime | None,
         upper: datetime | None,
-        materialized: bool = False,
+        per_query: int | None = None,
     ) -> pd.DataFrame:
         _, time_column, channels = key
         members = self.groups[key]
         wide, columns = group_wide(metrics, members, time_column=time_column, channels=channels,
                                    lower=lower, upper=upper, period=self.period, by=self.by,
-                                   basis=self.basis, materialized=materialized)  # fmt: skip
+                                   basis=self.basis, quantiles_per_query=per_query)  # fmt: skip
         return _tidy(wide, members, self.by, columns)
 
 

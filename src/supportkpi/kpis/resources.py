@@ -85,6 +85,11 @@ class Bound:
         assert self._con is not None
         self._con.raw_sql(f"SET memory_limit = '{int(size)}B'")
 
+    @property
+    def limit(self) -> int | None:
+        """The bound in bytes, or None when nothing is bounded."""
+        return self._bounded
+
     def run(self, step: Callable[[], T], name: str = "step") -> T:
         """``step()`` within the bound. Not every DuckDB operator can spill (exact
         quantiles, some joins), and each thread reserves memory of its own: when a step
