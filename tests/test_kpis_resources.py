@@ -10,7 +10,7 @@ import ibis
 import pytest
 
 from supportkpi.kpis.compute import compute
-from supportkpi.kpis.resources import bounded_memory, parse_size
+from supportkpi.kpis.resources import bounded_memory, joins_as_written, parse_size
 from tests.test_kpis_tickets import case, instant
 
 
@@ -47,6 +47,36 @@ def test_duckdb_is_bounded_inside_and_restored_after(tmp_path: Path) -> None:
     # No bound: nothing changes.
     with bounded_memory(table, None):
         assert _settings(con) == ("4.0 GiB", True)
+
+
+def test_joins_keep_their_written_sides_inside_and_are_restored_after(tmp_path: Path) -> None:
+    """DuckDB builds a left join's hash table on the smaller side by its estimates: the
+    10-row left side here. Within the block the right side builds, as written; a list of
+    disabled optimizers set before is kept, and restored after, even when the block
+    fails."""
+    con = ibis.duckdb.connect(str(tmp_path / "joins.duckdb"))
+    con.con.execute("CREATE TABLE small AS SELECT range AS k FROM range(10)")
+    con.con.execute("CREATE TABLE big AS SELECT range AS k, range AS v FROM range(100000)")
+
+    def join_type() -> str:
+        plan = con.con.execute("EXPLAIN SELECT * FROM small LEFT JOIN big USING (k)").fetchall()
+        return "RIGHT" if "RIGHT" in plan[0][1] else "LEFT"
+
+    def disabled() -> str:
+        rows = con.con.execute("SELECT current_setting('disabled_optimizers')").fetchall()
+        return str(rows[0][0])
+
+    assert join_type() == "RIGHT" and disabled() == ""
+    with joins_as_written(con.table("small")):
+        assert join_type() == "LEFT" and disabled() == "build_side_probe_side"
+    assert join_type() == "RIGHT" and disabled() == ""
+    con.con.execute("SET disabled_optimizers = 'join_order'")
+    with pytest.raises(RuntimeError), joins_as_written(con):
+        assert disabled() == "join_order,build_side_probe_side"
+        raise RuntimeError("a failing query")
+    assert disabled() == "join_order"
+    with joins_as_written(ibis.memtable({"x": [1]})):  # no backend: nothing to change
+        assert disabled() == "join_order"
 
 
 def test_settings_are_restored_when_the_block_fails(tmp_path: Path) -> None:

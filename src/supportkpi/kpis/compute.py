@@ -14,6 +14,7 @@ the source cannot show it, e.g. no work logs for handling time).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -41,7 +42,12 @@ from supportkpi.kpis.inputs import Inputs
 from supportkpi.kpis.prepare import Prepared, conversation, prepare, with_tables
 from supportkpi.kpis.registry import DIMENSIONS, REGISTRY
 from supportkpi.kpis.replies import reply_metrics
-from supportkpi.kpis.resources import DEFAULT_MEMORY_LIMIT, Bound, bounded_memory
+from supportkpi.kpis.resources import (
+    DEFAULT_MEMORY_LIMIT,
+    Bound,
+    bounded_memory,
+    joins_as_written,
+)
 from supportkpi.kpis.status import intervals_of
 from supportkpi.kpis.ticket_kpis import BACKLOG_KPIS, HANDLING_KPIS
 from supportkpi.kpis.tickets import TICKET_COLUMNS, ticket_metrics
@@ -424,13 +430,17 @@ class _Plan:
                     continue
                 metrics = self._metrics(name, prep)
                 own: list[ir.Table] = []
-                if self._several(name):
-                    table = bound.run(partial(_cache, metrics, own), f"the {name} metrics")
-                if own:
-                    built.append((name, table, own, metrics))
-                else:  # read straight: aggregated now, while its inputs are held
-                    frames.extend(bound.run(partial(self._source, name, metrics, lower, upper),
-                                            f"the {name} aggregations"))  # fmt: skip
+                # The per-ticket table's joins keep their written sides (see
+                # joins_as_written): the narrow pieces build, the tickets probe.
+                written = joins_as_written(metrics) if name == "tickets" else nullcontext()
+                with written:
+                    if self._several(name):
+                        table = bound.run(partial(_cache, metrics, own), f"the {name} metrics")
+                    if own:
+                        built.append((name, table, own, metrics))
+                    else:  # read straight: aggregated now, while its inputs are held
+                        step = partial(self._source, name, metrics, lower, upper)
+                        frames.extend(bound.run(step, f"the {name} aggregations"))
             _release(held)
             held.clear()
             for name in sources:
@@ -607,5 +617,6 @@ def ticket_table(
     table = table.order_by([table.created_at.desc(), table.ticket_id])
     if limit is not None:
         table = table.limit(limit)
-    frame: pd.DataFrame = table.to_pandas()
+    with joins_as_written(table):
+        frame: pd.DataFrame = table.to_pandas()
     return frame

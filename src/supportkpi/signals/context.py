@@ -21,6 +21,7 @@ import pandas as pd
 from supportkpi.kpis._time import utc_period_key
 from supportkpi.kpis.compute import inputs_of
 from supportkpi.kpis.inputs import Inputs
+from supportkpi.kpis.resources import joins_as_written
 from supportkpi.kpis.tickets import ticket_metrics
 from supportkpi.signals.settings import SignalSettings
 
@@ -43,7 +44,9 @@ class Context:
         """The per-ticket metrics as of ``until``, computed once per detection run and
         materialized in the backend where it can (several detectors read it)."""
         if self._metrics is None:
-            self._metrics = self.cache(ticket_metrics(self.inputs, self.config, as_of=self.until))
+            metrics = ticket_metrics(self.inputs, self.config, as_of=self.until)
+            with joins_as_written(metrics):
+                self._metrics = self.cache(metrics)
         return self._metrics
 
     def cache(self, table: ir.Table) -> ir.Table:
