@@ -176,7 +176,7 @@ def joins_as_written(source: ir.Table | Any) -> Iterator[None]:
     """Within the block, DuckDB builds each join's hash table on the side the query
     names (the right side of a left join) instead of the side it estimates smaller.
 
-    The per-ticket table left-joins a dozen narrow per-ticket results to the tickets.
+    The per-ticket table left-joins about ten narrow per-ticket results to the tickets.
     DuckDB estimates the tickets that survive merges at a fifth of the table (its default
     for a filter), turns the left joins around and builds its hash tables on the wide
     ticket rows; with many events per ticket that outgrew the memory bound (see
