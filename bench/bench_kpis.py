@@ -438,7 +438,7 @@ def _child_sql(store: str, out: str, part: str) -> None:
     con.execute("SET TimeZone = 'UTC'")
     t0, c0 = time.perf_counter(), _cpu()
     query = HAND_SQL if part == "all" else CONTACT_SQL
-    rows = con.execute(query, {"short": SHORT_ABANDON_S}).to_arrow_table().to_pylist()
+    rows = con.sql(query, params={"short": SHORT_ABANDON_S}).to_arrow_table().to_pylist()
     elapsed, cpu = time.perf_counter() - t0, _cpu() - c0
     Path(out).write_text(json.dumps({"mode": "hand-written SQL", "rows": _long(rows)}))
     print(elapsed, cpu)

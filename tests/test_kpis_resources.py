@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import ibis
+import ibis.expr.types as ir
 import pytest
 
 from supportkpi.kpis.compute import compute
@@ -135,3 +136,49 @@ def test_a_step_out_of_memory_runs_on_one_thread_then_unbounded(
     # Any other error is raised at once.
     with bounded_memory(con, "1GiB") as bound, pytest.raises(ValueError):
         bound.run(lambda: (_ for _ in ()).throw(ValueError("bad")))
+
+
+def test_the_per_ticket_pieces_are_materialized_then_released(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On DuckDB compute() materializes each piece of the per-ticket table by a query of
+    its own and drops it once the table is built, before any aggregation; nothing is left
+    behind, and the figures are those of the table built by one query."""
+    import supportkpi.kpis.compute as engine
+
+    con = ibis.duckdb.connect(str(tmp_path / "pieces.duckdb"))
+    inputs = case(con, "stats")
+    as_of = instant("2026-03-10T00:00:00Z")
+    cached: list[str] = []
+    real = engine._cache
+
+    def counted(table: ir.Table, held: list[ir.Table]) -> ir.Table:
+        cached.append(table.columns[0])
+        return real(table, held)
+
+    held_pieces: list[int] = []
+    grouped = engine.group_wide
+
+    def group_wide(*args: Any, **kwargs: Any) -> Any:
+        rows = con.con.execute(
+            "SELECT count(DISTINCT table_name) FROM duckdb_columns() "
+            "WHERE database_name = 'temp' AND suffix(column_name, '_ticket')"
+        ).fetchall()
+        held_pieces.append(rows[0][0])
+        return grouped(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_cache", counted)
+    monkeypatch.setattr(engine, "group_wide", group_wide)
+    frame = compute(inputs, as_of=as_of)
+    assert {"s_ticket", "i_ticket", "p_ticket", "a_ticket"} <= set(cached)
+    # Released before any aggregation: only the metrics tables are held by then.
+    assert held_pieces and set(held_pieces) == {0}
+    temporary = con.con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall()
+    assert temporary == [(0,)]
+
+    def whole(table: ir.Table, held: list[ir.Table]) -> ir.Table:
+        # The pieces left as expressions: the per-ticket table is one query, as before.
+        return table if table.columns[0].endswith("_ticket") else real(table, held)
+
+    monkeypatch.setattr(engine, "_cache", whole)
+    assert frame.equals(compute(inputs, as_of=as_of))

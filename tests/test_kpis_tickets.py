@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -300,3 +301,31 @@ def test_events_count_towards_their_surviving_ticket_only(con: Any) -> None:
     assert t["T1"]["merged_tickets"] == 1  # T3's target T2 is not a ticket of its own
     assert t["T1"]["work_seconds"] == 60.0 and t["T1"]["status"] == "new"
     assert t["T7"]["status"] == "open" and t["T7"]["replies"] == 0
+
+
+def test_each_piece_is_read_as_the_caller_returns_it(con: Any) -> None:
+    """Every per-ticket piece goes through ``piece`` once, keyed by ticket, and the table
+    reads what it returns: the same rows give the same table, no rows leave each piece's
+    columns to the tickets alone."""
+    inputs = case(con, "reopens")
+    as_of = instant("2026-03-25T00:00:00Z")
+    full = by_ticket(ticket_metrics(inputs, as_of=as_of))
+    keys: list[str] = []
+
+    def same(table: ir.Table) -> ir.Table:
+        keys.append(table.columns[0])
+        return table.select(*table.columns)
+
+    assert by_ticket(ticket_metrics(inputs, as_of=as_of, piece=same)) == full
+    # One event summary: the messages are not materialized apart here (see compute()).
+    pieces = ["s_ticket", "o_ticket", "i_ticket", "p_ticket", "d_ticket", "u_ticket", "a_ticket"]
+    assert sorted(keys) == sorted(pieces)
+
+    nothing = ibis.literal(False)
+    t = by_ticket(ticket_metrics(inputs, as_of=as_of, piece=lambda p: p.filter(nothing)))
+    assert t.keys() == full.keys()
+    for ticket, row in t.items():
+        assert row["created_at"] == full[ticket]["created_at"]
+        assert row["first_reply_at"] is None and row["solved_at"] is None
+        assert row["reopens"] in (0, None) and row["status"] is None
+    assert any(row["solved_at"] is not None for row in full.values())

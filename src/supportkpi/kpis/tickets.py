@@ -22,7 +22,7 @@ same definitions in prose. Summary of the choices (see the module docs of ``prep
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -48,7 +48,7 @@ from supportkpi.kpis.status import (
     solve_periods,
 )
 
-__all__ = ["TICKET_COLUMNS", "ticket_metrics"]
+__all__ = ["TICKET_COLUMNS", "Piece", "ticket_metrics"]
 
 TICKET_COLUMNS: tuple[str, ...] = (
     "ticket_id",
@@ -116,6 +116,10 @@ _TS = "timestamp('UTC')"
 _NULL_F = ibis.null("float64")
 _NULL_B = ibis.null("boolean")
 
+Piece = Callable[[ir.Table], ir.Table]
+"""What :func:`ticket_metrics` does with each per-ticket piece before joining it (for
+instance, materialize it); it returns the table to read instead."""
+
 
 def ticket_metrics(
     inputs: Inputs,
@@ -125,6 +129,7 @@ def ticket_metrics(
     clock: Any | None = None,
     prepared: Prepared | None = None,
     columns: Sequence[str] | None = None,
+    piece: Piece | None = None,
 ) -> ir.Table:
     """One row per ticket (merged duplicates folded into their target), as of ``as_of``
     (default: now). ``config`` supplies the repeat/reopen windows; ``clock`` (a business
@@ -134,7 +139,13 @@ def ticket_metrics(
     ``columns`` (default: all) names the columns wanted, in order. Only the pieces those
     columns read are built: a query for first response time scans replies, not ratings,
     follow-up tickets or reassignments. Each column's value does not depend on which
-    others are asked for."""
+    others are asked for.
+
+    The table joins narrow per-ticket pieces (event summaries, first replies of
+    agent-created tickets, the timeline, reopens, the dialogue, follow-ups,
+    reassignments) to the tickets. Each piece is passed through ``piece`` as it is
+    built, and the table reads what that returns: a caller that materializes each piece
+    (each then computed by a query of its own) gets the same rows."""
     instant = as_instant(as_of) if as_of is not None else now_utc()
     prep = prepared if prepared is not None else prepare(inputs, instant)
     if columns is None:
@@ -147,7 +158,7 @@ def ticket_metrics(
     calendar = [c for c in wanted if c not in BUSINESS_COLUMNS]
     if business:
         calendar = list(dict.fromkeys([*calendar, *business_reads(business)]))
-    table = _metrics(prep, windows(config), inputs.agents, calendar)
+    table = _metrics(prep, windows(config), inputs.agents, calendar, piece)
     if business:
         table = add_business_columns(
             table, clock, config, as_of=instant, tickets=prep.tickets, columns=business
@@ -415,14 +426,23 @@ def _plan(columns: Sequence[str]) -> tuple[set[str], set[str]]:
     return fields, parts
 
 
+def _as_built(table: ir.Table) -> ir.Table:
+    return table
+
+
 def _metrics(
-    prep: Prepared, win: Windows, agents: ir.Table, columns: Sequence[str] = TICKET_COLUMNS
+    prep: Prepared,
+    win: Windows,
+    agents: ir.Table,
+    columns: Sequence[str] = TICKET_COLUMNS,
+    piece: Piece | None = None,
 ) -> ir.Table:
     t = prep.tickets
     as_of = prep.as_of
     fields, parts = _plan(columns)
+    keep = piece if piece is not None else _as_built
     base = t
-    summaries = _event_summaries(prep, fields) if fields else []
+    summaries = [keep(s) for s in _event_summaries(prep, fields)] if fields else []
     for summary in summaries:
         base = base.left_join(summary, base.ticket_id == summary.s_ticket).drop("s_ticket")
     ev = summaries[0] if summaries else None
@@ -439,7 +459,7 @@ def _metrics(
         # The first reply of a ticket a customer opened comes with its message counts; an
         # agent-created ticket's (few) need a second look at their messages.
         assert ev is not None
-        out = _outbound_first_replies(prep)
+        out = keep(_outbound_first_replies(prep))
         base = base.left_join(out, base.ticket_id == out.o_ticket).drop("o_ticket")
         base = base.mutate(
             first_reply_at=ibis.coalesce(base.first_demand_reply_at, base.first_outbound_reply_at)
@@ -450,7 +470,7 @@ def _metrics(
                 out.select(f_ticket=out.o_ticket, first_reply_at=out.first_outbound_reply_at)
             )
     if parts & {"status", "solves"}:
-        tl = _timeline_summary(prep, status="status" in parts, solves="solves" in parts)
+        tl = keep(_timeline_summary(prep, status="status" in parts, solves="solves" in parts))
         base = base.left_join(tl, base.ticket_id == tl.i_ticket).drop("i_ticket")
         if "solves" in parts:
             solves = tl.select(
@@ -459,18 +479,18 @@ def _metrics(
     if "reopens" in parts:
         # Reopens need the solve periods themselves (and the messages during them); the
         # solve times come from the timeline above.
-        ro = _reopen_summary(solve_periods(prep, intervals_of(prep)), win)
+        ro = keep(_reopen_summary(solve_periods(prep, intervals_of(prep)), win))
         base = base.left_join(ro, base.ticket_id == ro.p_ticket).drop("p_ticket")
     if "dialogue" in parts:
         assert fr is not None and solves is not None
-        dl = _dialogue(prep, fr, solves)
+        dl = keep(_dialogue(prep, fr, solves))
         base = base.left_join(dl, base.ticket_id == dl.d_ticket).drop("d_ticket")
     if "follow_ups" in parts:
         assert solves is not None
-        fu = _follow_ups(t, solves)
+        fu = keep(_follow_ups(t, solves))
         base = base.left_join(fu, base.ticket_id == fu.u_ticket).drop("u_ticket")
     if "reassignments" in parts:
-        ra = _reassignments(prep, agents)
+        ra = keep(_reassignments(prep, agents))
         base = base.left_join(ra, base.ticket_id == ra.a_ticket).drop("a_ticket")
     exprs = _Columns(base, win, as_of)
     return base.select(**{name: exprs.get(name) for name in columns})
