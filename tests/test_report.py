@@ -12,11 +12,12 @@ from rich.console import Console
 
 from supportkpi.cli import main
 from supportkpi.kpis.compute import compute, ticket_table
+from supportkpi.kpis.registry import REGISTRY
 from supportkpi.report.content import Filters
 from supportkpi.report.formatting import NBSP, Formatter
 from supportkpi.report.grades import grade_of, grading_available
 from supportkpi.report.html import render_html
-from supportkpi.report.i18n import tr
+from supportkpi.report.i18n import kpi_name, tr
 from supportkpi.report.terminal import print_summary
 from supportkpi.store import open_store
 from tests.test_report_fixtures import AS_OF, content, sim_store
@@ -223,21 +224,36 @@ def test_filters_narrow_to_the_engine_group() -> None:
     assert "wait_time" in narrowed.omitted
 
 
-def test_terminal_summary_fits_100_columns() -> None:
-    for lang in ("en", "ru"):
-        console = Console(width=100, record=True, color_system=None)
-        print_summary(content(), lang, console)
-        text = console.export_text()
-        lines = text.splitlines()
-        assert max(len(line) for line in lines) <= 100
-        email = next(
-            r for r in content().headline if r.kpi == "first_response" and r.channel == "email"
-        )
-        assert Formatter(lang).duration(email.main.value) in text
-        assert tr(lang, "term.headline") in text
-        assert tr(lang, "channel.email") in text
-        if email.grade_main is not None:
-            assert tr(lang, f"grade.{email.grade_main}") in text
+@pytest.mark.parametrize("width", [80, 100])
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_terminal_summary_keeps_every_column_on_a_narrow_terminal(lang: str, width: int) -> None:
+    console = Console(width=width, record=True, color_system=None)
+    print_summary(content(), lang, console)
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= width
+    assert tr(lang, "term.headline") in text
+    assert "…" not in text  # nothing is cut short: names wrap, figures fit
+    words = text.split()
+    rows = [*content().headline, *(r for r in content().queues if REGISTRY[r.kpi].headline)]
+    for row in rows:
+        for name in (
+            kpi_name(lang, row.kpi),
+            kpi_name(lang, row.counter.kpi) if row.counter else "",
+        ):
+            assert all(word in words for word in name.split()), name
+    email = next(r for r in rows if r.kpi == "first_response" and r.channel == "email")
+    assert email.p90 is not None and email.counter is not None
+    fmt = Formatter(lang)
+    figures = [
+        fmt.figure(REGISTRY[f.kpi].unit, f.stat, f.value)
+        for f in (email.main, email.p90, email.counter)
+    ]
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if all(f in line for f in figures))
+    assert f" {tr(lang, 'channel.email')} " in lines[at]
+    grades = [g for g in (email.grade_main, email.grade_p90) if g is not None]
+    assert grades  # the fixture's email first response is graded
+    assert all(tr(lang, f"grade.{g}") in lines[at + 1] for g in grades)
 
 
 def test_cli_writes_the_html_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

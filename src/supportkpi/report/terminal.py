@@ -1,9 +1,10 @@
 """The terminal summary: headline KPIs per channel with grades and counter-metrics, and
 (when the report asks for them) SLA compliance with the worst breaches, and the signals.
 
-Drawn with Rich to fit 100 columns: one row per KPI and channel, the median (or value) and
-p90, the benchmark grade on each (which statistic is graded is in the header), and the
-counter-metric on the same channel beside it.
+Drawn with Rich within 100 columns, and with every column kept on an 80-column terminal:
+a row per KPI naming its counter-metric, then a row per channel with the median (or
+value) and p90, each with its benchmark grade below it, and the counter-metric's value on
+the same channel.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from supportkpi.kpis.registry import REGISTRY
-from supportkpi.report.content import Figure, HeadlineRow, ReportContent
+from supportkpi.report.content import Figure, ReportContent
 from supportkpi.report.formatting import Formatter, is_missing
 from supportkpi.report.grades import grading_available
 from supportkpi.report.i18n import check_language, kpi_name, tr
@@ -49,20 +50,19 @@ def _figure(fmt: Formatter, lang: str, figure: Figure | None) -> str:
     return fmt.figure(REGISTRY[figure.kpi].unit, figure.stat, figure.value)
 
 
-def _grades(lang: str, row: HeadlineRow) -> Text:
-    text = Text()
-    for index, grade in enumerate((row.grade_main, row.grade_p90)):
-        if index:
-            text.append(" · ", style="dim")
-        if grade is None:
-            text.append("—", style="dim")
-        else:
-            text.append(tr(lang, f"grade.{grade}"), style=_GRADE_STYLES.get(grade, ""))
+def _graded(figure: str, grade: str | None, lang: str) -> Text:
+    """A figure with its benchmark grade on the line below it (when graded)."""
+    text = Text(figure)
+    if grade is not None:
+        text.append(f"\n{tr(lang, f'grade.{grade}')}", style=_GRADE_STYLES.get(grade, ""))
     return text
 
 
 def _headline_table(content: ReportContent, lang: str, fmt: Formatter) -> Table:
-    grading = grading_available()
+    """One heading row per KPI (its name, and its counter-metric's name in that column),
+    then a row per channel: the median (or value) and p90, each with its grade below it,
+    and the counter-metric's value. Names wrap and figures never do, so that the table
+    keeps every column on an 80-column terminal in both languages."""
     table = Table(
         title=tr(lang, "term.headline"),
         title_justify="left",
@@ -72,35 +72,27 @@ def _headline_table(content: ReportContent, lang: str, fmt: Formatter) -> Table:
         show_edge=False,
         header_style="bold",
     )
-    table.add_column(tr(lang, "col.kpi"), max_width=22)
-    table.add_column(tr(lang, "col.channel"), no_wrap=True, max_width=13)
+    table.add_column(tr(lang, "col.kpi_channel"), min_width=14, max_width=24)
     table.add_column(tr(lang, "col.median_or_value"), justify="right", no_wrap=True)
     table.add_column(tr(lang, "col.p90"), justify="right", no_wrap=True)
-    if grading:
-        table.add_column(f"{tr(lang, 'col.grade_on_median')} · p90", no_wrap=True, max_width=18)
-    table.add_column(tr(lang, "col.counter_metric"), max_width=24, style="cyan")
-    table.add_column("", justify="right", no_wrap=True, style="cyan")
+    table.add_column(tr(lang, "col.counter_metric"), min_width=10, max_width=20, style="cyan")
     rows = [*content.headline, *(r for r in content.queues if REGISTRY[r.kpi].headline)]
     previous = None
     for row in rows:
-        name = kpi_name(lang, row.kpi) if row.kpi != previous else ""
-        if row.kpi != previous and previous is not None:
-            table.add_section()
+        if row.kpi != previous:
+            if previous is not None:
+                table.add_section()
+            counter = kpi_name(lang, row.counter.kpi) if row.counter is not None else ""
+            table.add_row(Text(kpi_name(lang, row.kpi), style="bold"), "", "", counter)
         previous = row.kpi
-        counter_name, counter_value = "", ""
-        if row.counter is not None:
-            counter_name = kpi_name(lang, row.counter.kpi)
-            counter_value = _figure(fmt, lang, row.counter)
-        cells: list[RenderableType] = [
-            Text(name, style="bold"),
-            Text(_channel(lang, row.channel), style="bold" if row.channel is None else ""),
-            _figure(fmt, lang, row.main),
-            _figure(fmt, lang, row.p90) if row.p90 is not None else Text("—", style="dim"),
-        ]
-        if grading:
-            cells.append(_grades(lang, row))
-        cells.extend([counter_name, counter_value])
-        table.add_row(*cells)
+        main = _figure(fmt, lang, row.main)
+        p90 = _figure(fmt, lang, row.p90) if row.p90 is not None else "—"
+        table.add_row(
+            Text(f"  {_channel(lang, row.channel)}", style="bold" if row.channel is None else ""),
+            _graded(main, row.grade_main, lang),
+            _graded(p90, row.grade_p90, lang),
+            Text(_figure(fmt, lang, row.counter), justify="right") if row.counter else "",
+        )
     return table
 
 
