@@ -72,3 +72,59 @@ def test_humanize_seconds() -> None:
     assert [humanize_seconds(s) for s in (0, 42, 59.6, 3725, 90061, 86405)] == [
         "0s", "42s", "1m", "1h 2m", "1d 1h", "1d",
     ]  # fmt: skip
+
+
+def test_tickets_table_on_an_80_column_terminal_cuts_nothing(store: str) -> None:
+    argv = ["tickets", "--store", store, "--as-of", "2026-03-10T00:00:00Z"]
+    result = CliRunner().invoke(app, argv, env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80 and "…" not in result.output
+    words = result.output.split()
+    assert {"T4", "T5", "T6"} <= set(words)  # every ticket id whole
+    assert "fcr" in words  # the last column is not cropped off
+
+
+def test_without_as_of_commands_read_the_data_as_of_its_last_instant(
+    store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from supportkpi.kpis.sla_report import data_end
+
+    with open_store(store, read_only=True) as opened:
+        end = data_end(opened)
+    assert end is not None
+    argv = ["kpis", "--store", store, "--kpi", "backlog,first_response", "--format", "json"]
+    default = CliRunner().invoke(app, argv)
+    assert default.exit_code == 0, default.output
+    assert f"as of {end.isoformat()}, the data's last recorded instant" in default.stderr
+    explicit = CliRunner().invoke(app, [*argv, "--as-of", end.isoformat()])
+    assert json.loads(default.stdout) == json.loads(explicit.stdout)
+    # 'now' is the engine's now: nothing said, and the open tickets have aged since
+    now = CliRunner().invoke(app, ["tickets", "--store", store, "--as-of", "now", "-f", "json"])
+    assert now.exit_code == 0, now.output
+    assert "as of" not in now.stderr
+    then = CliRunner().invoke(app, ["tickets", "--store", store, "-f", "json"])
+    ages = {r["ticket_id"]: r["age_s"] for r in json.loads(then.stdout) if r["age_s"]}
+    aged = {r["ticket_id"]: r["age_s"] for r in json.loads(now.stdout) if r["age_s"]}
+    assert ages and ages.keys() == aged.keys()
+    assert all(aged[t] > ages[t] + 86400 for t in ages)
+    # the dashboard is started at the same instant
+    import uvicorn
+
+    import supportkpi.web.app as web
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
+    monkeypatch.setattr(web, "create_app", lambda *a, **k: seen.update(k))
+    served = CliRunner().invoke(app, ["serve", "--store", store])
+    assert served.exit_code == 0, served.output
+    assert seen["as_of"] == end
+
+
+def test_a_bad_as_of_names_now_as_a_choice(store: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["kpis", "--store", store, "--as-of", "yesterday"])
+    assert exit_info.value.code == EXIT_USER_ERROR
+    err = capsys.readouterr().err
+    assert "--as-of 'yesterday' is not a date or an instant" in err and "or now" in err
+    assert "Traceback" not in err

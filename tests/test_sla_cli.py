@@ -62,6 +62,11 @@ def test_breaches_table_is_humanized(setup: tuple[str, str]) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "T2" in result.output and "5h" in result.output  # 18000 s past the target
+    every = CliRunner().invoke(
+        app, ["sla", "--store", store, "--config", config, "--breaches", "9", "--as-of", EVENING]
+    )
+    assert "T4 #2" in every.stdout  # T4's resolution breached in the cycle after its reopen
+    assert " #1" not in every.stdout
 
 
 def test_at_risk_csv(setup: tuple[str, str]) -> None:
@@ -104,3 +109,19 @@ def test_clocks_stop_at_the_datas_end_by_default(setup: tuple[str, str]) -> None
     # cycle (12:00) did not exist yet: four resolution clocks run, not five
     assert running == [2, 4, 4]
     assert [row["running"] for row in json.loads(default.stdout)] == [0, 0, 0]
+
+
+def test_at_risk_table_on_an_80_column_terminal_cuts_nothing(setup: tuple[str, str]) -> None:
+    store, config = setup
+    result = CliRunner().invoke(
+        app,
+        ["sla", "--store", store, "--config", config, "--at-risk", "--as-of",
+         "2026-03-02T10:30:00Z"],
+        env={"COLUMNS": "80"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    table = result.stdout
+    assert max(len(line) for line in table.splitlines()) <= 80 and "…" not in table
+    words = table.split()
+    assert {"T1", "T2", "T5", "T3"} <= set(words)
+    assert "yes" in words  # the last column (paused: T3) is not cropped off

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,6 @@ def write_desk_config(data: str | Path) -> Path:
 
 def steps(store: str, data: str, report: str, days: int = DAYS) -> list[tuple[str, list[str]]]:
     """The demo's commands, as (title, argv) pairs; the config is written after the first."""
-    as_of = (START + timedelta(days=days)).isoformat() + "T00:00:00Z"
     config = str(Path(data) / CONFIG_NAME)
     scenarios = [arg for name in SCENARIOS for arg in ("--scenario", name)]
     return [
@@ -84,11 +83,8 @@ def steps(store: str, data: str, report: str, days: int = DAYS) -> list[tuple[st
         ),
         ("Import it", ["import", data, "--store", store]),
         ("What the store holds", ["info", "--store", store]),
-        ("Summary", ["report", "--store", store, "--config", config, "--as-of", as_of]),
-        (
-            "HTML report",
-            ["report", "--store", store, "--config", config, "--as-of", as_of, "--out", report],
-        ),
+        ("Summary", ["report", "--store", store, "--config", config]),
+        ("HTML report", ["report", "--store", store, "--config", config, "--out", report]),
     ]
 
 

@@ -14,7 +14,6 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from supportkpi.cli.options import (
     AsOfOption,
@@ -28,10 +27,11 @@ from supportkpi.cli.options import (
     default_store,
     humanize_seconds,
     load_policy,
-    parse_instant,
     parse_when,
+    resolve_as_of,
     split_values,
 )
+from supportkpi.cli.tables import FILE_WIDTH, result_table
 from supportkpi.errors import UserError
 from supportkpi.kpis.compute import compute, ticket_table
 from supportkpi.kpis.registry import REGISTRY
@@ -106,20 +106,15 @@ def _kpis(
             until=parse_when(until, "--until"),
             config=load_policy(config),
             basis=basis,  # type: ignore[arg-type]
-            as_of=parse_instant(as_of),
+            as_of=resolve_as_of(opened, as_of),
         )
     console = Console(highlight=False)
     if fmt != "table":
         _write(frame, fmt, out, console)
         return
-    table = Table(title="KPIs", show_lines=False)
     has_period = frame["period_start"].notna().any()
-    if has_period:
-        table.add_column("period")
-    for dim in dims:
-        table.add_column(dim)
-    for header in ("KPI", "basis", "stat", "value", "n"):
-        table.add_column(header, justify="right" if header in ("value", "n") else "left")
+    headers = [*(["period"] if has_period else []), *dims, "KPI", "basis", "stat", "value", "n"]
+    rows = []
     for row in frame.to_dict(orient="records"):
         cells: list[str] = []
         if has_period:
@@ -138,10 +133,12 @@ def _kpis(
                 "" if pd.isna(n) else str(int(n)),
             ]
         )
-        table.add_row(*cells)
+        rows.append(cells)
+    width = FILE_WIDTH if out is not None else console.width
+    table = result_table("KPIs", headers, rows, width=width, right=["value", "n"], whole=["period"])
     if out is not None:
         with out.open("w", encoding="utf-8") as handle:
-            Console(file=handle, width=160).print(table)
+            Console(file=handle, width=FILE_WIDTH).print(table)
     else:
         console.print(table)
 
@@ -174,7 +171,7 @@ def _tickets(
         frame = ticket_table(
             opened,
             config=load_policy(config),
-            as_of=parse_instant(as_of),
+            as_of=resolve_as_of(opened, as_of),
             channels=split_values(channel),
             status=status,  # type: ignore[arg-type]
             since=parse_when(since, "--since"),
@@ -197,9 +194,7 @@ def _tickets(
         "reopens",
         "fcr",
     ]
-    table = Table(title=f"Tickets ({len(frame)} shown)")
-    for column in shown:
-        table.add_column(column, no_wrap=column in ("ticket_id", "created_at"))
+    rows = []
     for row in frame.to_dict(orient="records"):
         cells = []
         for column in shown:
@@ -210,12 +205,23 @@ def _tickets(
                 cells.append(humanize_seconds(float(value)))
             elif column == "created_at":
                 cells.append(pd.Timestamp(value).strftime("%Y-%m-%d %H:%M"))
+            elif isinstance(value, bool):
+                cells.append("yes" if value else "no")
             else:
                 cells.append(str(value))
-        table.add_row(*cells)
+        rows.append(cells)
+    headers = [c.removesuffix("_s") for c in shown]
+    table = result_table(
+        f"Tickets ({len(frame)} shown)",
+        headers,
+        rows,
+        width=FILE_WIDTH if out is not None else console.width,
+        right=["first_response", "full_resolution", "replies", "reopens"],
+        whole=["ticket_id"],
+    )
     if out is not None:
         with out.open("w", encoding="utf-8") as handle:
-            Console(file=handle, width=200).print(table)
+            Console(file=handle, width=FILE_WIDTH).print(table)
     else:
         console.print(table)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 
 from supportkpi.errors import UserError
 
@@ -31,6 +32,7 @@ __all__ = [
     "load_policy",
     "parse_instant",
     "parse_when",
+    "resolve_as_of",
     "split_values",
 ]
 
@@ -57,7 +59,11 @@ UntilOption = Annotated[
 ]
 AsOfOption = Annotated[
     str | None,
-    typer.Option("--as-of", help="Read the data as it was at this instant (default: now)."),
+    typer.Option(
+        "--as-of",
+        help="Read the data as it was at this instant, or 'now' (default: the data's last "
+        "recorded instant, so that an export is not aged by the time since it was made).",
+    ),
 ]
 
 
@@ -77,7 +83,8 @@ def parse_when(text: str | None, option: str) -> date | datetime | None:
     except ValueError:
         raise UserError(
             f"{option} {text!r} is not a date or an instant",
-            fix="write 2026-03-01 or 2026-03-01T09:00:00+01:00",
+            fix="write 2026-03-01 or 2026-03-01T09:00:00+01:00"
+            + (", or now" if option == "--as-of" else ""),
         ) from None
 
 
@@ -86,6 +93,26 @@ def parse_instant(text: str | None) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     return datetime(value.year, value.month, value.day)
+
+
+def resolve_as_of(source: Any, text: str | None) -> datetime | None:
+    """``--as-of`` as every command reads it: an instant; ``now`` (``None``: the engine's
+    own now, which the dashboard follows); or, when omitted, the data's last recorded
+    instant, named on stderr. An export of last month then shows last month's open tickets
+    and running SLA clocks as they were, not aged by the weeks since it was made."""
+    if text is not None and text.strip().lower() == "now":
+        return None
+    if text is not None:
+        return parse_instant(text)
+    from supportkpi.kpis.sla_report import data_end
+
+    end = data_end(source)
+    if end is not None:
+        Console(stderr=True, highlight=False).print(
+            f"as of {end.isoformat()}, the data's last recorded instant "
+            "(--as-of now, or an instant, to choose another)"
+        )
+    return end
 
 
 def load_policy(path: Path | None) -> Any:

@@ -21,8 +21,8 @@ from supportkpi.cli.options import (
     UntilOption,
     default_store,
     load_policy,
-    parse_instant,
     parse_when,
+    resolve_as_of,
 )
 from supportkpi.errors import UserError
 
@@ -92,7 +92,7 @@ def _report(
             opened,
             filters=filters,
             config=policy,
-            as_of=parse_instant(as_of),
+            as_of=resolve_as_of(opened, as_of),
             extras=_extras(out is not None, sla_extra, signals_extra, targets_extra),
         )
     if out is None:
@@ -117,15 +117,15 @@ def _serve(
     """Start the web dashboard and the JSON API (/api/..., docs at /docs); read-only."""
     import uvicorn
 
+    from supportkpi.store import open_store
     from supportkpi.web.app import create_app
 
     policy = load_policy(config)
+    path = store or default_store()
+    with open_store(path, read_only=True) as opened:
+        instant = resolve_as_of(opened, as_of)
     application = create_app(
-        store or default_store(),
-        config=policy,
-        lang=default_language(policy, lang),
-        as_of=parse_instant(as_of),
-        warm=True,
+        path, config=policy, lang=default_language(policy, lang), as_of=instant, warm=True
     )
     uvicorn.run(application, host=host, port=port, log_level="info")
 

@@ -11,7 +11,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from supportkpi.cli.options import (
     ConfigOption,
@@ -22,6 +21,7 @@ from supportkpi.cli.options import (
     load_policy,
     parse_when,
 )
+from supportkpi.cli.tables import FILE_WIDTH, label, result_table
 from supportkpi.errors import UserError
 
 __all__ = ["register"]
@@ -74,10 +74,7 @@ def _signals(
         else:
             typer.echo(text, nl=False)
         return
-    table = Table(title=f"Signals ({len(found)})")
-    for header in ("kind", "subject", "when (UTC)", "score", "observed vs baseline",
-                   "confidence", "evidence"):  # fmt: skip
-        table.add_column(header)
+    rows = []
     for s in found:
         if s.unit == "share":
             versus = f"{s.observed:.1%} vs {s.baseline:.1%}"
@@ -87,18 +84,26 @@ def _signals(
             versus = f"{s.observed:.0f} vs {s.baseline:.1f} {s.unit}"
         ids = " ".join(s.evidence_ids[:SHOWN_IDS])
         more = " ..." if s.evidence_count > SHOWN_IDS else ""
-        table.add_row(
-            s.title(language),
-            f"{s.subject_kind}={s.subject}",
-            s.detected_at.strftime("%Y-%m-%d %H:%M"),
-            f"{s.score:.1f} ({s.score_name})",
-            versus,
-            s.confidence,
-            f"{s.evidence_count}: {ids}{more}",
+        rows.append(
+            [
+                s.detected_at.strftime("%Y-%m-%d %H:%M"),
+                s.title(language),
+                f"{s.subject} ({label(s.subject_kind.removesuffix('_id'))})",
+                f"{s.score:.1f} ({label(s.score_name)})",
+                versus,
+                s.confidence,
+                f"{s.evidence_count}: {ids}{more}",
+            ]
         )
+    headers = ["when (UTC)", "signal", "about", "score", "observed vs baseline", "confidence",
+               "evidence"]  # fmt: skip
+    width = FILE_WIDTH if out is not None else console.width
+    table = result_table(
+        f"Signals ({len(found)})", headers, rows, width=width, whole=["when (UTC)"]
+    )
     if out is not None:
         with out.open("w", encoding="utf-8") as handle:
-            Console(file=handle, width=200).print(table)
+            Console(file=handle, width=FILE_WIDTH).print(table)
     else:
         console.print(table)
 

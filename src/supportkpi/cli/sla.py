@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Hashable
 from typing import Annotated, Any
 
 import pandas as pd
@@ -16,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from supportkpi.cli.options import (
+    AsOfOption,
     ConfigOption,
     SinceOption,
     StoreOption,
@@ -23,14 +25,14 @@ from supportkpi.cli.options import (
     default_store,
     humanize_seconds,
     load_policy,
-    parse_instant,
     parse_when,
+    resolve_as_of,
     split_values,
 )
+from supportkpi.cli.tables import label, result_table
 from supportkpi.errors import UserError
 from supportkpi.kpis.sla_report import (
     SUMMARY_GROUPS,
-    data_end,
     sla_at_risk,
     sla_breaches,
     sla_summary,
@@ -56,23 +58,37 @@ def _cell(column: str, value: Any) -> str:
     return str(value)
 
 
-def _table(frame: pd.DataFrame, title: str, columns: list[str]) -> Table:
-    table = Table(title=title)
-    for column in columns:
-        numeric = column in _DURATIONS or column in ("met", "breached", "running", "compliance")
-        table.add_column(column, justify="right" if numeric else "left")
-    for row in frame.to_dict(orient="records"):
-        table.add_row(*[_cell(c, row[c]) for c in columns])
-    return table
+_HEADERS = {
+    "elapsed_s": "elapsed",
+    "target_s": "target_time",
+    "remaining_s": "left",
+    "breached_by_s": "late_by",
+}
+"""Headers of the humanized duration columns (csv and json keep the ``_s`` names)."""
+_LABELLED = ("target", "outcome")
+"""Columns holding codes, shown with spaces (``first_response`` -> ``first response``)."""
 
 
-SlaAsOfOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        help="Evaluate the clocks at this instant (default: the data's last recorded instant).",
-    ),
-]
+def _row(row: dict[Hashable, Any], columns: list[str]) -> list[str]:
+    cells = [label(_cell(c, row[c])) if c in _LABELLED else _cell(c, row[c]) for c in columns]
+    cycle = row.get("cycle")
+    if "ticket_id" in columns and isinstance(cycle, int | float) and cycle > 1:
+        # A reopened ticket's later cycle, as the report writes it: T-1 #2.
+        cells[columns.index("ticket_id")] += f" #{int(cycle)}"
+    return cells
+
+
+def _table(frame: pd.DataFrame, title: str, columns: list[str], width: int) -> Table:
+    numeric = {*_DURATIONS, "met", "breached", "running", "compliance"}
+    rows = [_row(row, columns) for row in frame.to_dict(orient="records")]
+    return result_table(
+        title,
+        [_HEADERS.get(c, c) for c in columns],
+        rows,
+        width=width,
+        right=[_HEADERS.get(c, c) for c in columns if c in numeric],
+        whole=["ticket_id"],
+    )
 
 
 def _text(frame: pd.DataFrame, fmt: str) -> str:
@@ -96,7 +112,7 @@ def _sla(
     breaches: Annotated[
         int, typer.Option("--breaches", help="Also list the N worst breaches (0: none).")
     ] = 0,
-    as_of: SlaAsOfOption = None,
+    as_of: AsOfOption = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
 ) -> None:
     """SLA compliance per group and target (met, breached, running); optionally the worst
@@ -115,16 +131,9 @@ def _sla(
     if breaches < 0:
         raise UserError("--breaches must be zero or more", fix="write e.g. --breaches 20")
     cfg = load_policy(config)
-    instant = parse_instant(as_of)
     lo, hi = parse_when(since, "--since"), parse_when(until, "--until")
     with open_store(store or default_store(), read_only=True) as opened:
-        if instant is None:
-            instant = data_end(opened)
-            if instant is not None:
-                Console(stderr=True, highlight=False).print(
-                    f"as of {instant.isoformat()}, the data's last recorded instant "
-                    "(--as-of to choose another)"
-                )
+        instant = resolve_as_of(opened, as_of)
         if at_risk:
             frame = sla_at_risk(opened, cfg, as_of=instant)
             title = "SLA targets at risk"
@@ -133,7 +142,9 @@ def _sla(
         elif breaches:
             frame = sla_breaches(opened, cfg, limit=breaches, since=lo, until=hi, as_of=instant)
             title = f"Worst {breaches} SLA breaches"
-            columns = ["ticket_id", "target", "cycle", "policy", "priority", "breached_by_s",
+            # the cycle after a reopen is shown with the ticket (T-1 #2); csv and json keep
+            # it in a column of its own
+            columns = ["ticket_id", "target", "policy", "priority", "breached_by_s",
                        "elapsed_s", "target_s", "outcome"]  # fmt: skip
         else:
             frame = sla_summary(opened, cfg, by=groups, since=lo, until=hi, as_of=instant)
@@ -142,7 +153,8 @@ def _sla(
     if fmt != "table":
         typer.echo(_text(frame, fmt), nl=False)
         return
-    Console(highlight=False).print(_table(frame, title, columns))
+    console = Console(highlight=False)
+    console.print(_table(frame, title, columns, console.width))
 
 
 def register(app: typer.Typer) -> None:
