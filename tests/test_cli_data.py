@@ -106,6 +106,7 @@ def test_info_json_and_table(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert info["rejects"] == 1
     code, out, _ = _run(["info", "--store", store], capsys)
     assert code == 0
+    assert f"Store: {store}\n" in out  # on its own line, not wrapped into a table title
     assert "tickets by channel: email 1" in out
     assert "imports: 1, rejected rows: 1" in out
     code, _, err = _run(["info", "--store", store, "--format", "xml"], capsys)

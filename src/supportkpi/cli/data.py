@@ -80,8 +80,8 @@ def _print_summary(console: Console, summary: ImportSummary, show_rejects: int) 
         if counts.read:
             table.add_row(
                 name,
-                *(str(v) for v in (counts.read, counts.imported, counts.updated,
-                                   counts.skipped, counts.rejected)),
+                *(f"{v:,}" for v in (counts.read, counts.imported, counts.updated,
+                                     counts.skipped, counts.rejected)),
             )  # fmt: skip
     console.print(table)
     if summary.rejects_by_reason:
@@ -89,7 +89,7 @@ def _print_summary(console: Console, summary: ImportSummary, show_rejects: int) 
         reasons.add_column("reason")
         reasons.add_column("rows", justify="right")
         for kind, count in summary.rejects_by_reason.items():
-            reasons.add_row(REASONS.get(kind, kind), str(count))
+            reasons.add_row(REASONS.get(kind, kind), f"{count:,}")
         console.print(reasons)
         for example in summary.examples[:show_rejects]:
             console.print(f"  {example}", markup=False, soft_wrap=True)
@@ -117,22 +117,24 @@ def _info(
 
 
 def _print_info(console: Console, info: StoreInfo) -> None:
-    table = Table(title=f"Store {info.target}")
+    # The path on a line of its own: as the table's title it was wrapped to the table's width.
+    console.print(f"Store: {info.target}", markup=False, soft_wrap=True)
+    table = Table()
     table.add_column("table")
     table.add_column("rows", justify="right")
     for name, count in info.tables.items():
-        table.add_row(name, str(count))
+        table.add_row(name, f"{count:,}")
     console.print(table)
     console.print(f"tickets: {info.tickets_from or '-'} .. {info.tickets_to or '-'}", markup=False)
     console.print(
         f"contacts: {info.contacts_from or '-'} .. {info.contacts_to or '-'}", markup=False
     )
     for label, channels in (("tickets", info.ticket_channels), ("contacts", info.contact_channels)):
-        shown = ", ".join(f"{k} {v}" for k, v in channels.items()) or "-"
+        shown = " · ".join(f"{k} {v:,}" for k, v in channels.items()) or "-"
         console.print(f"{label} by channel: {shown}", markup=False)
     zones = ", ".join(info.source_time_zones) or "-"
     console.print(f"source time zones: {zones}", markup=False)
-    console.print(f"imports: {info.imports}, rejected rows: {info.rejects}", markup=False)
+    console.print(f"imports: {info.imports:,}, rejected rows: {info.rejects:,}", markup=False)
 
 
 def register(app: typer.Typer) -> None:
