@@ -122,3 +122,17 @@ def test_help_texts(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(["info", "--help"], capsys)
     assert code == 0
     assert "Show what a store holds" in out
+
+
+def test_the_command_list_gives_each_summary_as_one_sentence(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    code, out, _ = _run(["--help"], capsys)
+    assert code == 0
+    # report's docstring breaks its first paragraph over two lines; the list does not
+    line = next(line for line in out.splitlines() if "│ report " in line)
+    assert "--out writes the full HTML report (self-contained, works offline)." in line
+    for command in ("sla", "signals"):
+        line = next(line for line in out.splitlines() if f"│ {command} " in line)
+        assert line.rstrip(" │").endswith(".")

@@ -10,6 +10,7 @@ exit code 3.
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 import sys
 
@@ -42,7 +43,21 @@ def _register_commands() -> None:
             register(app)
 
 
+def _one_line_summaries(typer_app: typer.Typer) -> None:
+    """A command list shows each command's first paragraph of help; in Rich markup mode
+    Typer keeps that paragraph's line breaks, which then cut the list's lines in the middle
+    of a sentence. Each command's summary is given as one line instead."""
+    for command in typer_app.registered_commands:
+        if command.short_help is None and command.help is None and command.callback is not None:
+            first = (inspect.getdoc(command.callback) or "").split("\n\n")[0]
+            command.short_help = " ".join(first.split())
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _one_line_summaries(group.typer_instance)
+
+
 _register_commands()
+_one_line_summaries(app)
 
 
 def main(argv: list[str] | None = None) -> None:
