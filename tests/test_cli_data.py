@@ -45,6 +45,12 @@ def test_import_prints_summary_and_examples(
     assert "│ unknown value │    1 │" in out
     assert f"{tmp_path}/data/tickets.csv:3: channel: unknown channel 'emial' (did you mean " \
         "'email'?)" in out  # fmt: skip
+    assert "more" not in out  # the one reject is shown
+    again = str(tmp_path / "again.duckdb")
+    code, out, _ = _run(
+        ["import", str(tmp_path / "data"), "--store", again, "--show-rejects", "0"], capsys
+    )
+    assert "  ... 1 more (--show-rejects N shows more)" in out
     code, out, _ = _run(["import", str(tmp_path / "data"), "--store", store], capsys)
     assert code == 0
     assert "Already imported: every file has been imported before; nothing written." in out

@@ -91,8 +91,13 @@ def _print_summary(console: Console, summary: ImportSummary, show_rejects: int) 
         for kind, count in summary.rejects_by_reason.items():
             reasons.add_row(REASONS.get(kind, kind), f"{count:,}")
         console.print(reasons)
-        for example in summary.examples[:show_rejects]:
+        shown = summary.examples[:show_rejects]
+        for example in shown:
             console.print(f"  {example}", markup=False, soft_wrap=True)
+        rejected = summary.rows_rejected
+        if len(shown) < rejected:
+            more = "" if len(shown) == len(summary.examples) else " (--show-rejects N shows more)"
+            console.print(f"  ... {rejected - len(shown):,} more{more}", markup=False)
         console.print(
             "All rejects are in the store's `rejects` table (see docs/importing.md).",
             markup=False,
