@@ -60,3 +60,22 @@ def test_column_widths_fit_and_respect_each_minimum() -> None:
             assert 2 * widths[index] >= max(len(w) for w in header.split())
     natural = column_widths(shown, ROWS, ["ticket id"], 200)
     assert natural == [max(len(h), *(len(r[i]) for r in ROWS)) for i, h in enumerate(shown)]
+
+
+def test_what_room_is_left_goes_to_a_long_text() -> None:
+    week = "; ".join(f"{d} 09:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri"))
+    headers, rows = ["name", "time_zone", "week", "holidays"], [["default", "UTC", week, ""]]
+    widths = column_widths([label(h) for h in headers], rows, [], 80)
+    assert sum(widths) + 2 * 3 == 80  # every character of the terminal used
+    console = Console(width=80, record=True, color_system=None)
+    console.print(result_table("Schedules of the desk", headers, rows, width=80))
+    lines = console.export_text().splitlines()
+    assert lines[0].rstrip() == "Schedules of the desk"
+    assert len(lines) == 3 + 2  # the week on two lines, not one word per line
+
+
+def test_a_narrow_table_keeps_its_title_on_one_line() -> None:
+    console = Console(width=80, record=True, color_system=None)
+    title = "Benchmarks (a value at a limit meets it)"
+    console.print(result_table(title, ["channel", "good"], [["email", "4h"]], width=80))
+    assert console.export_text().splitlines()[0].rstrip() == title

@@ -164,6 +164,18 @@ def test_config_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     done = runner.invoke(app, ["config", "check", str(target)])
     assert done.exit_code == 0 and "urgent" in done.output
     assert "Benchmarks" in done.output and "15m" in done.output  # social, excellent
+    # on an 80-column terminal nothing is cut, and the periodic update target has a column
+    with_update = write(
+        tmp_path,
+        '[[sla.policies]]\nname = "all"\nmatch = { priority = ["urgent", "high"] }\n'
+        "targets = { first_response = 3600, periodic_update = 86400 }\n",
+    )
+    narrow = runner.invoke(app, ["config", "check", str(with_update)], env={"COLUMNS": "80"})
+    assert narrow.exit_code == 0, narrow.output
+    assert max(len(line) for line in narrow.output.splitlines()) <= 80
+    assert "…" not in narrow.output
+    assert "priority=urgent|high" in narrow.output.split()
+    assert "periodic" in narrow.output.split() and "1d" in narrow.output.split()
     broken = write(tmp_path, '[kpi]\nreopen_window = "2 weeks"\n')
     with pytest.raises(SystemExit) as exited:
         main(["config", "check", str(broken)])

@@ -128,3 +128,35 @@ def test_a_bad_as_of_names_now_as_a_choice(store: str, capsys: pytest.CaptureFix
     err = capsys.readouterr().err
     assert "--as-of 'yesterday' is not a date or an instant" in err and "or now" in err
     assert "Traceback" not in err
+
+
+def test_argument_errors_are_one_line_and_say_nothing_else(
+    store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cases = [
+        (["kpis", "--by", "planet"], "error: unknown dimension 'planet'"),
+        (["tickets", "--channel", "emial"], "error: unknown channel 'emial' (fix: did you mean "
+         "'email'? use one of: email, chat, phone, social, web, messaging)"),
+        (["kpis", "--since", "2026-03-05", "--until", "2026-03-04"],
+         "error: --since 2026-03-05 is not before --until 2026-03-04"),
+        (["tickets", "--since", "2026-03-05T10:00:00Z", "--until", "2026-03-05T10:00:00Z"],
+         "error: --since 2026-03-05T10:00:00Z is not before --until 2026-03-05T10:00:00Z"),
+    ]  # fmt: skip
+    for argv, message in cases:
+        with pytest.raises(SystemExit) as exit_info:
+            main([*argv, "--store", store])
+        assert exit_info.value.code == EXIT_USER_ERROR
+        err = capsys.readouterr().err
+        assert err.startswith(message), err
+        assert err.count("\n") == 1  # no "as of" note before the error
+
+
+def test_channel_synonyms_and_a_one_day_span_are_accepted(store: str) -> None:
+    argv = ["tickets", "--store", store, "--as-of", "2026-03-10T00:00:00Z", "-f", "json"]
+    email = CliRunner().invoke(app, [*argv, "--channel", "email"])
+    mail = CliRunner().invoke(app, [*argv, "--channel", "E-Mail"])
+    assert email.exit_code == 0 and mail.exit_code == 0, mail.output
+    assert json.loads(mail.stdout) == json.loads(email.stdout) != []
+    day = CliRunner().invoke(app, [*argv, "--since", "2026-03-02", "--until", "2026-03-02"])
+    assert day.exit_code == 0, day.output
+    assert {r["ticket_id"] for r in json.loads(day.stdout)} == {"T1"}

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from supportkpi.cli.tables import result_table
 from supportkpi.errors import UserError
 from supportkpi.policy import DEFAULT_CONFIG_FILE, format_duration, load_config
 
@@ -41,37 +41,34 @@ def _check(
     config = load_config(path)
     console = Console()
     console.print(f"[green]valid[/] {path} (fingerprint {config.fingerprint()})")
-    schedules = Table(title="Schedules")
-    for column in ("name", "time zone", "week", "holidays"):
-        schedules.add_column(column)
+    width = console.width
+    rows = []
     for name, s in config.schedules.items():
         week = "; ".join(f"{d} {' '.join(v)}" for d, v in s.week.items())
         extra = s.holiday_country or ""
         if s.holidays:
             extra = f"{extra} +{len(s.holidays)} dates".strip()
-        schedules.add_row(name, s.timezone, week, extra)
-    console.print(schedules)
-    policies = Table(title="SLA policies (first match wins)")
-    for column in ("#", "name", "match", "first response", "next reply", "resolution", "time"):
-        policies.add_column(column)
+        rows.append([name, s.timezone, week, extra])
+    headers = ["name", "time zone", "week", "holidays"]
+    console.print(result_table("Schedules", headers, rows, width=width))
+    rows = []
     for i, p in enumerate(config.sla.policies, 1):
-        match = (
-            ", ".join(f"{k}={'|'.join(v)}" for k, v in p.match.model_dump().items() if v) or "any"
-        )
+        match = ", ".join(f"{k}={'|'.join(v)}" for k, v in p.match.model_dump().items() if v)
         t = p.targets
-        cells = [format_duration(x) if x is not None else "-"
-                 for x in (t.first_response, t.next_reply, t.resolution)]  # fmt: skip
-        policies.add_row(str(i), p.name, match, *cells, p.time)
-    console.print(policies)
-    grades = Table(title="Benchmarks (a value at a limit meets it)")
-    for column in ("channel", "excellent", "good", "satisfactory"):
-        grades.add_column(column)
-    for channel, tiers in config.benchmarks.items():
-        grades.add_row(
-            channel,
-            *(format_duration(x) for x in (tiers.excellent, tiers.good, tiers.satisfactory)),
-        )
-    console.print(grades)
+        targets = (t.first_response, t.next_reply, t.periodic_update, t.resolution)
+        cells = [format_duration(x) if x is not None else "-" for x in targets]
+        rows.append([str(i), p.name, match or "any", *cells, p.time])
+    headers = ["#", "name", "match", "first response", "next reply", "periodic update",
+               "resolution", "time"]  # fmt: skip
+    title = "SLA policies (first match wins)"
+    console.print(result_table(title, headers, rows, width=width, right=["#"]))
+    rows = [
+        [channel, *(format_duration(x) for x in (t.excellent, t.good, t.satisfactory))]
+        for channel, t in config.benchmarks.items()
+    ]
+    headers = ["channel", "excellent", "good", "satisfactory"]
+    title = "Benchmarks (a value at a limit meets it)"
+    console.print(result_table(title, headers, rows, width=width))
 
 
 def register(app: typer.Typer) -> None:

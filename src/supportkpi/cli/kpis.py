@@ -23,11 +23,12 @@ from supportkpi.cli.options import (
     SinceOption,
     StoreOption,
     UntilOption,
+    check_channels,
     check_format,
     default_store,
     humanize_seconds,
     load_policy,
-    parse_when,
+    parse_span,
     resolve_as_of,
     split_values,
 )
@@ -96,18 +97,25 @@ def _kpis(
     check_format(fmt, FORMATS)
     wanted = split_values(kpi) or None
     dims = split_values([by] if by else None)
+    lo, hi = parse_span(since, until)
     with open_store(store or default_store(), read_only=True) as opened:
+        moment = resolve_as_of(opened, as_of)
         frame = compute(
             opened,
             kpis=wanted,
             by=dims,
             period=period,  # type: ignore[arg-type]
-            since=parse_when(since, "--since"),
-            until=parse_when(until, "--until"),
+            since=lo,
+            until=hi,
             config=load_policy(config),
             basis=basis,  # type: ignore[arg-type]
-            as_of=resolve_as_of(opened, as_of),
+            as_of=moment.instant,
         )
+    _show_kpis(frame, dims, fmt, out)
+    moment.tell()
+
+
+def _show_kpis(frame: pd.DataFrame, dims: list[str], fmt: str, out: Path | None) -> None:
     console = Console(highlight=False)
     if fmt != "table":
         _write(frame, fmt, out, console)
@@ -167,17 +175,25 @@ def _tickets(
     check_format(fmt, FORMATS)
     if status not in (None, "open", "solved"):
         raise UserError(f"unknown status {status!r}", fix="use open or solved")
+    channels = check_channels(split_values(channel))
+    lo, hi = parse_span(since, until)
     with open_store(store or default_store(), read_only=True) as opened:
+        moment = resolve_as_of(opened, as_of)
         frame = ticket_table(
             opened,
             config=load_policy(config),
-            as_of=resolve_as_of(opened, as_of),
-            channels=split_values(channel),
+            as_of=moment.instant,
+            channels=channels,
             status=status,  # type: ignore[arg-type]
-            since=parse_when(since, "--since"),
-            until=parse_when(until, "--until"),
+            since=lo,
+            until=hi,
             limit=limit if limit is not None else (50 if fmt == "table" else None),
         )
+    _show_tickets(frame, fmt, out)
+    moment.tell()
+
+
+def _show_tickets(frame: pd.DataFrame, fmt: str, out: Path | None) -> None:
     console = Console(highlight=False)
     if fmt != "table":
         _write(frame, fmt, out, console)

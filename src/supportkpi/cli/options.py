@@ -7,9 +7,11 @@ and ``report``.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import math
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +21,7 @@ from rich.console import Console
 from supportkpi.errors import UserError
 
 __all__ = [
+    "AsOf",
     "AsOfOption",
     "ConfigOption",
     "FormatOption",
@@ -26,11 +29,13 @@ __all__ = [
     "SinceOption",
     "StoreOption",
     "UntilOption",
+    "check_channels",
     "check_format",
     "default_store",
     "humanize_seconds",
     "load_policy",
     "parse_instant",
+    "parse_span",
     "parse_when",
     "resolve_as_of",
     "split_values",
@@ -95,24 +100,78 @@ def parse_instant(text: str | None) -> datetime | None:
     return datetime(value.year, value.month, value.day)
 
 
-def resolve_as_of(source: Any, text: str | None) -> datetime | None:
+@dataclass(frozen=True)
+class AsOf:
+    """The instant a command reads the data at, and what to tell the user about it."""
+
+    instant: datetime | None
+    note: str = ""
+
+    def tell(self) -> None:
+        """Say on stderr which instant was read (after the output: an error comes alone)."""
+        if self.note:
+            Console(stderr=True, highlight=False).print(self.note, markup=False)
+
+
+def resolve_as_of(source: Any, text: str | None) -> AsOf:
     """``--as-of`` as every command reads it: an instant; ``now`` (``None``: the engine's
     own now, which the dashboard follows); or, when omitted, the data's last recorded
-    instant, named on stderr. An export of last month then shows last month's open tickets
-    and running SLA clocks as they were, not aged by the weeks since it was made."""
+    instant, to be named on stderr. An export of last month then shows last month's open
+    tickets and running SLA clocks as they were, not aged by the weeks since it was made."""
     if text is not None and text.strip().lower() == "now":
-        return None
+        return AsOf(None)
     if text is not None:
-        return parse_instant(text)
+        return AsOf(parse_instant(text))
     from supportkpi.kpis.sla_report import data_end
 
     end = data_end(source)
-    if end is not None:
-        Console(stderr=True, highlight=False).print(
-            f"as of {end.isoformat()}, the data's last recorded instant "
-            "(--as-of now, or an instant, to choose another)"
+    if end is None:
+        return AsOf(None)
+    return AsOf(
+        end,
+        f"as of {end.isoformat()}, the data's last recorded instant "
+        "(--as-of now, or an instant, to choose another)",
+    )
+
+
+def parse_span(
+    since: str | None, until: str | None
+) -> tuple[date | datetime | None, date | datetime | None]:
+    """``--since`` and ``--until``, checked to be in order (``until`` as a date includes
+    that day)."""
+    lo, hi = parse_when(since, "--since"), parse_when(until, "--until")
+    if lo is not None and hi is not None and _instant(lo) >= _instant(hi, end_of_day=True):
+        raise UserError(
+            f"--since {since} is not before --until {until}",
+            fix="swap them, or choose a later --until",
         )
-    return end
+    return lo, hi
+
+
+def _instant(value: date | datetime, *, end_of_day: bool = False) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    day = value + timedelta(days=1) if end_of_day else value
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def check_channels(values: list[str]) -> list[str]:
+    """Channel names as the model spells them (synonyms such as ``e-mail`` or ``voice``
+    mapped); an unknown one is a user error naming the nearest valid name."""
+    from supportkpi.model.schema import CHANNEL_SYNONYMS, CHANNELS
+
+    out = []
+    for value in values:
+        folded = "_".join(value.strip().lower().replace("-", " ").split())
+        found = folded if folded in CHANNELS else CHANNEL_SYNONYMS.get(folded)
+        if found is None:
+            close = difflib.get_close_matches(folded, [*CHANNELS, *CHANNEL_SYNONYMS], n=1)
+            hint = f"did you mean {CHANNEL_SYNONYMS.get(close[0], close[0])!r}? " if close else ""
+            raise UserError(
+                f"unknown channel {value!r}", fix=f"{hint}use one of: {', '.join(CHANNELS)}"
+            )
+        out.append(found)
+    return out
 
 
 def load_policy(path: Path | None) -> Any:

@@ -21,7 +21,7 @@ from supportkpi.cli.options import (
     UntilOption,
     default_store,
     load_policy,
-    parse_when,
+    parse_span,
     resolve_as_of,
 )
 from supportkpi.errors import UserError
@@ -44,8 +44,7 @@ def default_language(config: Any | None, lang: str | None) -> str:
     return check_language(str(language)) if language else "en"
 
 
-def _day(text: str | None, option: str) -> date | None:
-    value = parse_when(text, option)
+def _day(value: date | datetime | None, option: str) -> date | None:
     if isinstance(value, datetime):
         raise UserError(f"{option} takes a date, not an instant", fix="write 2026-03-01")
     return value
@@ -86,24 +85,27 @@ def _report(
 
     policy = load_policy(config)
     language = default_language(policy, lang)
-    filters = Filters(since=_day(since, "--since"), until=_day(until, "--until"))
+    lo, hi = parse_span(since, until)
+    filters = Filters(since=_day(lo, "--since"), until=_day(hi, "--until"))
+    if out is not None and out.parent and not out.parent.exists():
+        raise UserError(
+            f"folder {out.parent} does not exist", fix="create it or choose another path"
+        )
     with open_store(store or default_store(), read_only=True) as opened:
+        moment = resolve_as_of(opened, as_of)
         content = build_content(
             opened,
             filters=filters,
             config=policy,
-            as_of=resolve_as_of(opened, as_of),
+            as_of=moment.instant,
             extras=_extras(out is not None, sla_extra, signals_extra, targets_extra),
         )
     if out is None:
         print_summary(content, language, Console(width=min(Console().width, 100)))
-        return
-    if out.parent and not out.parent.exists():
-        raise UserError(
-            f"folder {out.parent} does not exist", fix="create it or choose another path"
-        )
-    write_html(content, language, out)
-    Console(stderr=True, highlight=False).print(f"wrote {out}")
+    else:
+        write_html(content, language, out)
+        Console(stderr=True, highlight=False).print(f"wrote {out}")
+    moment.tell()
 
 
 def _serve(
@@ -123,9 +125,10 @@ def _serve(
     policy = load_policy(config)
     path = store or default_store()
     with open_store(path, read_only=True) as opened:
-        instant = resolve_as_of(opened, as_of)
+        moment = resolve_as_of(opened, as_of)
+    moment.tell()
     application = create_app(
-        path, config=policy, lang=default_language(policy, lang), as_of=instant, warm=True
+        path, config=policy, lang=default_language(policy, lang), as_of=moment.instant, warm=True
     )
     uvicorn.run(application, host=host, port=port, log_level="info")
 

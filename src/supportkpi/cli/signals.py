@@ -19,7 +19,7 @@ from supportkpi.cli.options import (
     UntilOption,
     default_store,
     load_policy,
-    parse_when,
+    parse_span,
 )
 from supportkpi.cli.tables import FILE_WIDTH, label, result_table
 from supportkpi.errors import UserError
@@ -55,11 +55,12 @@ def _signals(
     if language not in ("en", "ru"):
         raise UserError(f"unknown language {language!r}", fix="use en or ru")
     cfg = load_policy(config)
+    lo, hi = parse_span(since, until)
     with open_store(store or default_store(), read_only=True) as opened:
         found = detect(
             opened,
-            since=parse_when(since, "--since"),
-            until=parse_when(until, "--until"),
+            since=lo,
+            until=hi,
             config=cfg,
             kinds=kind or None,
         )

@@ -25,7 +25,7 @@ from supportkpi.cli.options import (
     default_store,
     humanize_seconds,
     load_policy,
-    parse_when,
+    parse_span,
     resolve_as_of,
     split_values,
 )
@@ -131,9 +131,10 @@ def _sla(
     if breaches < 0:
         raise UserError("--breaches must be zero or more", fix="write e.g. --breaches 20")
     cfg = load_policy(config)
-    lo, hi = parse_when(since, "--since"), parse_when(until, "--until")
+    lo, hi = parse_span(since, until)
     with open_store(store or default_store(), read_only=True) as opened:
-        instant = resolve_as_of(opened, as_of)
+        moment = resolve_as_of(opened, as_of)
+        instant = moment.instant
         if at_risk:
             frame = sla_at_risk(opened, cfg, as_of=instant)
             title = "SLA targets at risk"
@@ -152,9 +153,10 @@ def _sla(
             columns = [*groups, "target", "met", "breached", "running", "compliance"]
     if fmt != "table":
         typer.echo(_text(frame, fmt), nl=False)
-        return
-    console = Console(highlight=False)
-    console.print(_table(frame, title, columns, console.width))
+    else:
+        console = Console(highlight=False)
+        console.print(_table(frame, title, columns, console.width))
+    moment.tell()
 
 
 def register(app: typer.Typer) -> None:

@@ -47,7 +47,7 @@ def column_widths(
     column gets its minimum (the longest word, or the longest value of a ``whole`` column;
     half its header's longest word, so that a header word folds onto two lines at most;
     the whole header word where the terminal has room for it), and the rest of the width
-    goes to the columns that need least to fit on one line.
+    goes to the columns that need least to fit on one line, then to the longest texts.
     """
     columns = [[row[i] for row in rows] for i in range(len(headers))]
     natural = [
@@ -69,12 +69,15 @@ def column_widths(
         wanted = max(lows[index], header_words[index])
         if sum(lows) - lows[index] + wanted <= room:
             lows[index] = wanted
-    # The rest goes to the columns that need least to fit on one line (a column that would
-    # still wrap gains nothing from a little more room), so that as few as possible wrap.
+    # The rest goes first to the columns that need least to fit on one line, each in full,
+    # so that as few as possible wrap; what is left then to those that still wrap, the
+    # longest first (a long text wraps onto fewer lines).
     widths = list(lows)
     for index in sorted(range(len(widths)), key=lambda i: natural[i] - widths[i]):
         if sum(widths) - widths[index] + natural[index] <= room:
             widths[index] = natural[index]
+    for index in sorted(range(len(widths)), key=lambda i: widths[i] - natural[i]):
+        widths[index] += max(0, min(room - sum(widths), natural[index] - widths[index]))
     return widths
 
 
@@ -97,6 +100,7 @@ def result_table(
     widths = column_widths(shown, rows, [label(h) for h in whole], width)
     table = Table(
         title=title,
+        min_width=min(len(title), width),  # the title on one line where it fits
         title_justify="left",
         title_style="bold",
         box=box.SIMPLE_HEAD,
