@@ -134,6 +134,18 @@ def test_user_errors_render_as_json_or_html(app: Any) -> None:
     assert page.headers["content-type"].startswith("text/html")
     contact = get(app, "/api/tickets?kpi=wait_time")
     assert contact.status_code == 400 and "no tickets behind it" in contact.json()["error"]
+    # a filter or a dimension that cannot match is an error, not an empty answer
+    refused = {
+        "/api/kpis?channel=emial": "unknown channel 'emial'",
+        "/api/sla?since=2026-02-01&until=2026-01-20": "since 2026-02-01 is after until 2026-01-20",
+        "/api/kpis?by=planet": "unknown dimension 'planet'",
+    }
+    for url, error in refused.items():
+        answer = get(app, url)
+        assert answer.status_code == 400 and answer.json()["error"] == error, url
+    assert "did you mean 'email'?" in get(app, "/api/kpis?channel=emial").json()["fix"]
+    mapped = get(app, "/api/kpis?kpi=tickets_created&channel=e-mail").json()
+    assert mapped["filters"] == {"channel": "email"} and mapped["rows"]
 
 
 def test_meta_lists_the_registry_and_the_filter_values(app: Any) -> None:

@@ -7,7 +7,6 @@ and ``report``.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import math
 from dataclasses import dataclass
@@ -156,22 +155,10 @@ def _instant(value: date | datetime, *, end_of_day: bool = False) -> datetime:
 
 
 def check_channels(values: list[str]) -> list[str]:
-    """Channel names as the model spells them (synonyms such as ``e-mail`` or ``voice``
-    mapped); an unknown one is a user error naming the nearest valid name."""
-    from supportkpi.model.schema import CHANNEL_SYNONYMS, CHANNELS
+    """Channel names as the model spells them (see :func:`supportkpi.model.check_channel`)."""
+    from supportkpi.model import check_channel
 
-    out = []
-    for value in values:
-        folded = "_".join(value.strip().lower().replace("-", " ").split())
-        found = folded if folded in CHANNELS else CHANNEL_SYNONYMS.get(folded)
-        if found is None:
-            close = difflib.get_close_matches(folded, [*CHANNELS, *CHANNEL_SYNONYMS], n=1)
-            hint = f"did you mean {CHANNEL_SYNONYMS.get(close[0], close[0])!r}? " if close else ""
-            raise UserError(
-                f"unknown channel {value!r}", fix=f"{hint}use one of: {', '.join(CHANNELS)}"
-            )
-        out.append(found)
-    return out
+    return [check_channel(value) for value in values]
 
 
 def load_policy(path: Path | None) -> Any:

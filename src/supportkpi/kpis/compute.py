@@ -59,6 +59,7 @@ __all__ = [
     "RESULT_COLUMNS",
     "UNAVAILABLE_NO_WORK_LOGS",
     "backlog_frame",
+    "check_dimensions",
     "clock_from",
     "compute",
     "finish_frames",
@@ -97,9 +98,8 @@ def period_bound(value: date | datetime | None, *, end: bool) -> datetime | None
     return instant
 
 
-def select_kpis(kpis: Sequence[str] | None, by: Sequence[str]) -> list[KPI]:
-    """The registry entries asked for (all when ``None``), checked against ``by``; unknown
-    names and dimensions are user errors naming the valid ones."""
+def check_dimensions(by: Sequence[str]) -> None:
+    """An unknown dimension is a user error naming the valid ones."""
     known_dims = sorted({d for dims in DIMENSIONS.values() for d in dims})
     for dim in by:
         if dim not in known_dims:
@@ -107,6 +107,12 @@ def select_kpis(kpis: Sequence[str] | None, by: Sequence[str]) -> list[KPI]:
                 f"unknown dimension {dim!r}",
                 fix=f"use one of: {', '.join(known_dims)}",
             )
+
+
+def select_kpis(kpis: Sequence[str] | None, by: Sequence[str]) -> list[KPI]:
+    """The registry entries asked for (all when ``None``), checked against ``by``; unknown
+    names and dimensions are user errors naming the valid ones."""
+    check_dimensions(by)
     if kpis is None:
         return [k for k in REGISTRY.values() if all(d in DIMENSIONS[k.source] for d in by)]
     chosen: list[KPI] = []

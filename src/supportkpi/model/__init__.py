@@ -16,6 +16,7 @@ from supportkpi.model.schema import (
     Column,
     Kind,
     Table,
+    check_channel,
 )
 
 __all__ = [
@@ -34,4 +35,5 @@ __all__ = [
     "Column",
     "Kind",
     "Table",
+    "check_channel",
 ]

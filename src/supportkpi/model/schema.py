@@ -9,11 +9,14 @@ It imports no engine: the model is data.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 import pyarrow as pa
+
+from supportkpi.errors import UserError
 
 __all__ = [
     "ACTOR_ROLES",
@@ -32,6 +35,7 @@ __all__ = [
     "Column",
     "Kind",
     "Table",
+    "check_channel",
 ]
 
 
@@ -119,6 +123,20 @@ CHANNEL_SYNONYMS: dict[str, str] = {
     "telegram": "messaging",
     "sms": "messaging",
 }
+
+
+def check_channel(value: str) -> str:
+    """A channel name as the model spells it (synonyms such as ``e-mail`` or ``voice``
+    mapped, as the import maps them); an unknown one is a user error naming the nearest
+    valid name."""
+    folded = "_".join(value.strip().lower().replace("-", " ").split())
+    found = folded if folded in CHANNELS else CHANNEL_SYNONYMS.get(folded)
+    if found is not None:
+        return found
+    close = difflib.get_close_matches(folded, [*CHANNELS, *CHANNEL_SYNONYMS], n=1)
+    hint = f"did you mean {CHANNEL_SYNONYMS.get(close[0], close[0])!r}? " if close else ""
+    raise UserError(f"unknown channel {value!r}", fix=f"{hint}use one of: {', '.join(CHANNELS)}")
+
 
 STATUS_SYNONYMS: dict[str, str] = {
     "hold": "on_hold",

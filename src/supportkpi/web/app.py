@@ -27,8 +27,9 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from supportkpi.errors import UserError
 from supportkpi.kpis._time import as_instant, now_utc
-from supportkpi.kpis.compute import inputs_of
+from supportkpi.kpis.compute import check_dimensions, inputs_of
 from supportkpi.kpis.registry import DIMENSIONS, REGISTRY
+from supportkpi.model import check_channel
 from supportkpi.report.content import (
     FILTER_DIMS,
     Filters,
@@ -248,10 +249,13 @@ def _filters(
 ) -> Filters:
     """The filter query parameters every page and endpoint takes, as :class:`Filters`
     (a FastAPI dependency: declared once, documented once in the API description)."""
+    lo, hi = _day(since, "since"), _day(until, "until")
+    if lo is not None and hi is not None and lo > hi:
+        raise UserError(f"since {lo} is after until {hi}", fix="swap them")
     return Filters(
-        since=_day(since, "since"),
-        until=_day(until, "until"),
-        channel=channel or None,
+        since=lo,
+        until=hi,
+        channel=check_channel(channel) if channel else None,
         type=type or None,
         priority=priority or None,
         team=team or None,
@@ -448,6 +452,7 @@ def create_app(
             if kpi_id not in REGISTRY:
                 raise UserError(f"unknown KPI {kpi_id!r}", fix="see /api/meta for the ids")
         dims = [d for d in (by or "").split(",") if d]
+        check_dimensions(dims)
         engine = _Engine(
             state.store, filters, state.config, state.instant(), "calendar", state.metrics
         )
