@@ -17,6 +17,7 @@ from supportkpi.model.schema import (
     Kind,
     Table,
     check_channel,
+    check_value,
 )
 
 __all__ = [
@@ -36,4 +37,5 @@ __all__ = [
     "Kind",
     "Table",
     "check_channel",
+    "check_value",
 ]

@@ -36,6 +36,7 @@ __all__ = [
     "Kind",
     "Table",
     "check_channel",
+    "check_value",
 ]
 
 
@@ -123,19 +124,6 @@ CHANNEL_SYNONYMS: dict[str, str] = {
     "telegram": "messaging",
     "sms": "messaging",
 }
-
-
-def check_channel(value: str) -> str:
-    """A channel name as the model spells it (synonyms such as ``e-mail`` or ``voice``
-    mapped, as the import maps them); an unknown one is a user error naming the nearest
-    valid name."""
-    folded = "_".join(value.strip().lower().replace("-", " ").split())
-    found = folded if folded in CHANNELS else CHANNEL_SYNONYMS.get(folded)
-    if found is not None:
-        return found
-    close = difflib.get_close_matches(folded, [*CHANNELS, *CHANNEL_SYNONYMS], n=1)
-    hint = f"did you mean {CHANNEL_SYNONYMS.get(close[0], close[0])!r}? " if close else ""
-    raise UserError(f"unknown channel {value!r}", fix=f"{hint}use one of: {', '.join(CHANNELS)}")
 
 
 STATUS_SYNONYMS: dict[str, str] = {
@@ -432,3 +420,25 @@ AGENTS = Table(
 )
 
 TABLES: dict[str, Table] = {t.name: t for t in (TICKETS, EVENTS, CONTACTS, AGENTS)}
+
+
+def check_value(column: Column, value: str) -> str:
+    """A value of a column with a closed set of values, as the model spells it (synonyms
+    such as ``e-mail`` or ``voice`` mapped, as the import maps them); an unknown one is a
+    user error naming the nearest valid value."""
+    allowed = column.allowed or ()
+    synonyms = column.synonyms or {}
+    folded = "_".join(value.strip().lower().replace("-", " ").split())
+    found = folded if folded in allowed else synonyms.get(folded)
+    if found is not None:
+        return found
+    close = difflib.get_close_matches(folded, [*allowed, *synonyms], n=1)
+    hint = f"did you mean {synonyms.get(close[0], close[0])!r}? " if close else ""
+    raise UserError(
+        f"unknown {column.name} {value!r}", fix=f"{hint}use one of: {', '.join(allowed)}"
+    )
+
+
+def check_channel(value: str) -> str:
+    """A ticket's channel as the model spells it (see :func:`check_value`)."""
+    return check_value(TICKETS["channel"], value)

@@ -29,7 +29,7 @@ from supportkpi.errors import UserError
 from supportkpi.kpis._time import as_instant, now_utc
 from supportkpi.kpis.compute import check_dimensions, inputs_of
 from supportkpi.kpis.registry import DIMENSIONS, REGISTRY
-from supportkpi.model import check_channel
+from supportkpi.model import TICKETS, check_channel, check_value
 from supportkpi.report.content import (
     FILTER_DIMS,
     Filters,
@@ -257,7 +257,7 @@ def _filters(
         until=hi,
         channel=check_channel(channel) if channel else None,
         type=type or None,
-        priority=priority or None,
+        priority=check_value(TICKETS["priority"], priority) if priority else None,
         team=team or None,
         agent_id=agent_id or None,
     )
