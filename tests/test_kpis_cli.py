@@ -160,3 +160,17 @@ def test_channel_synonyms_and_a_one_day_span_are_accepted(store: str) -> None:
     day = CliRunner().invoke(app, [*argv, "--since", "2026-03-02", "--until", "2026-03-02"])
     assert day.exit_code == 0, day.output
     assert {r["ticket_id"] for r in json.loads(day.stdout)} == {"T1"}
+
+
+def test_a_period_that_holds_no_instant_is_refused_by_the_api(store: str) -> None:
+    from datetime import date
+
+    from supportkpi.errors import UserError
+    from supportkpi.kpis.compute import compute, ticket_table
+
+    with open_store(store, read_only=True) as opened:
+        for call in (compute, ticket_table):
+            with pytest.raises(UserError, match="since 2026-03-05 is not before until 2026-03-04"):
+                call(opened, since=date(2026, 3, 5), until=date(2026, 3, 4))
+        one_day = ticket_table(opened, since=date(2026, 3, 2), until=date(2026, 3, 2))
+        assert list(one_day["ticket_id"]) == ["T1"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -136,22 +136,18 @@ def resolve_as_of(source: Any, text: str | None) -> AsOf:
 def parse_span(
     since: str | None, until: str | None
 ) -> tuple[date | datetime | None, date | datetime | None]:
-    """``--since`` and ``--until``, checked to be in order (``until`` as a date includes
-    that day)."""
+    """``--since`` and ``--until``, checked to hold at least one instant (``until`` as a
+    date includes that day)."""
+    from supportkpi.kpis.compute import period_bound
+
     lo, hi = parse_when(since, "--since"), parse_when(until, "--until")
-    if lo is not None and hi is not None and _instant(lo) >= _instant(hi, end_of_day=True):
+    lower, upper = period_bound(lo, end=False), period_bound(hi, end=True)
+    if lower is not None and upper is not None and lower >= upper:
         raise UserError(
             f"--since {since} is not before --until {until}",
             fix="swap them, or choose a later --until",
         )
     return lo, hi
-
-
-def _instant(value: date | datetime, *, end_of_day: bool = False) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    day = value + timedelta(days=1) if end_of_day else value
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def check_channels(values: list[str]) -> list[str]:

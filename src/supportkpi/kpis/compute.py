@@ -67,6 +67,7 @@ __all__ = [
     "has_work_logs",
     "inputs_of",
     "period_bound",
+    "period_bounds",
     "select_kpis",
     "ticket_table",
     "unavailable_frame",
@@ -96,6 +97,19 @@ def period_bound(value: date | datetime | None, *, end: bool) -> datetime | None
     if end and not isinstance(value, datetime):
         instant += timedelta(days=1)
     return instant
+
+
+def period_bounds(
+    since: date | datetime | None, until: date | datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    """``since`` and ``until`` as the instants that bound a period (see
+    :func:`period_bound`); a period that holds no instant is a user error."""
+    lower, upper = period_bound(since, end=False), period_bound(until, end=True)
+    if lower is not None and upper is not None and lower >= upper:
+        raise UserError(
+            f"since {since} is not before until {until}", fix="swap them, or choose a later until"
+        )
+    return lower, upper
 
 
 def check_dimensions(by: Sequence[str]) -> None:
@@ -330,7 +344,7 @@ def compute(
     chosen = select_kpis(kpis, by)
     inputs = inputs_of(source)
     instant = as_instant(as_of) if as_of is not None else now_utc()
-    lower, upper = period_bound(since, end=False), period_bound(until, end=True)
+    lower, upper = period_bounds(since, until)
     if upper is not None and upper < instant:
         instant = upper
     if clock is None and basis != "calendar":
@@ -648,7 +662,7 @@ def ticket_table(
         table = table.filter(table.solved_at.notnull())
     elif status is not None:
         raise UserError(f"unknown status {status!r}", fix="use open or solved")
-    lower, upper = period_bound(since, end=False), period_bound(until, end=True)
+    lower, upper = period_bounds(since, until)
     if lower is not None:
         table = table.filter(table.created_at >= as_of_literal(lower))
     if upper is not None:

@@ -31,7 +31,7 @@ from supportkpi.kpis.compute import (
     group_wide,
     has_work_logs,
     inputs_of,
-    period_bound,
+    period_bounds,
     select_kpis,
     unavailable_frame,
 )
@@ -214,7 +214,7 @@ class MetricsCache:
         by = tuple(by)
         chosen = select_kpis(kpis, by)
         instant = as_instant(as_of)
-        lower, upper = period_bound(since, end=False), period_bound(until, end=True)
+        lower, upper = period_bounds(since, until)
         if upper is not None and upper < instant:
             instant = upper
         with self.lock:
