@@ -4,6 +4,7 @@ scenario is found, about the right subject, soon after it starts; clean runs sta
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -175,3 +176,15 @@ def test_cli_lists_the_same_signals(incidents: Run) -> None:
     assert table.exit_code == 0 and "Всплеск эскалаций" in table.output
     bad = CliRunner().invoke(app, ["signals", "--store", truth["store"], "--kind", "nope"])
     assert bad.exit_code != 0
+
+
+def test_russian_summaries_write_numbers_the_russian_way(incidents: Run) -> None:
+    signals, _, _ = incidents
+    kinds = {s.kind for s in signals}
+    assert {"escalation_spike", "ticket_splitting", "pending_parking", "quality_concern"} <= kinds
+    for s in signals:
+        assert not re.search(r"\d\.\d", s.summary_ru), s.summary_ru  # a decimal comma
+        assert not re.search(r"\d%", s.summary_ru), s.summary_ru  # a space before %
+        assert re.search(r"\d\u00a0%", s.summary_ru) or s.kind in ("volume_drop", "target_ratchet")
+        if re.search(r"\d,\d", s.summary_ru):
+            assert re.search(r"\d\.\d", s.summary_en), s.summary_en  # the same figure in English

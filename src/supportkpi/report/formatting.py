@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from supportkpi.numbers import NBSP, in_russian
 from supportkpi.report.i18n import check_language, tr
 
 __all__ = ["NBSP", "Formatter", "is_missing"]
 
-NBSP = "\u00a0"
 MISSING = "—"
 _UNITS: tuple[tuple[str, int], ...] = (("d", 86400), ("h", 3600), ("min", 60), ("s", 1))
 
@@ -37,9 +37,7 @@ class Formatter:
 
     def _group(self, text: str) -> str:
         """``1,234.5`` (computed with Python's English format) in this language."""
-        if self.lang == "en":
-            return text
-        return text.replace(",", NBSP).replace(".", ",")
+        return text if self.lang == "en" else in_russian(text)
 
     def number(self, value: Any, decimals: int | None = None) -> str:
         """A count or a number: whole numbers without decimals, others with ``decimals``

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from supportkpi.kpis._time import as_of_literal, utc_period_key
+from supportkpi.numbers import russian
 from supportkpi.signals.context import Context, binom_sf, hourly
 from supportkpi.signals.model import Driver, Signal, confidence_of, evidence
 
@@ -271,9 +272,9 @@ def detect_escalation_spikes(ctx: Context) -> list[Signal]:
                     "defect or a process problem."
                 ),
                 summary_ru=(
-                    f"Эскалировано {observed:.1%} обращений, созданных за последние 24 часа, "
-                    f"при обычных {baseline:.1%}{what_ru}: проверьте, нет ли дефекта продукта "
-                    "или проблемы в процессе."
+                    f"Эскалировано {russian(observed, '.1%')} обращений, созданных за "
+                    f"последние 24 часа, при обычных {russian(baseline, '.1%')}{what_ru}: "
+                    "проверьте, нет ли дефекта продукта или проблемы в процессе."
                 ),
                 detected_at=detected_at,
                 window_start=start,

@@ -35,6 +35,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from supportkpi.kpis._time import as_of_literal, seconds_between
+from supportkpi.numbers import russian, russian_count
 from supportkpi.signals.agents import agent_teams, flagged_runs, trailing, window_bounds
 from supportkpi.signals.context import Context, hourly
 from supportkpi.signals.model import Signal, confidence_of, evidence
@@ -47,6 +48,10 @@ __all__ = [
     "parkings",
     "split_offs",
 ]
+
+
+def _tickets_ru(n: int) -> str:
+    return russian_count(n, "обращение", "обращения", "обращений")
 
 
 def split_offs(ctx: Context) -> ir.Table:
@@ -256,9 +261,9 @@ def detect_splitting(ctx: Context) -> list[Signal]:
             f"{agent} opened {n} tickets for customers who had just written ({share:.0%} of "
             f"their tickets vs {team:.1%} in the team). Review whether one problem was split "
             "into several tickets.",
-            f"{agent} создал(а) {n} обращений для клиентов, только что написавших ({share:.0%} "
-            f"своих обращений при {team:.1%} в команде). Проверьте, не разбита ли одна "
-            "проблема на несколько обращений.",
+            f"{agent} создал(а) {_tickets_ru(n)} для клиентов, только что написавших "
+            f"({russian(share, '.0%')} своих обращений при {russian(team, '.1%')} в команде). "
+            "Проверьте, не разбита ли одна проблема на несколько обращений.",
         )
 
     return _signals(
@@ -303,9 +308,10 @@ def detect_fast_comebacks(ctx: Context) -> list[Signal]:
             f"{n} tickets {agent} solved within {minutes:.0f} min came back as reopens or new "
             f"tickets ({share:.0%} of their solves vs {team:.1%} in the team). Review whether "
             "tickets are closed before the problem is solved.",
-            f"{n} обращений, решённых {agent} быстрее {minutes:.0f} мин, вернулись "
-            f"(переоткрыты или пришли заново): {share:.0%} решений при {team:.1%} в команде. "
-            "Проверьте, не закрываются ли обращения до решения проблемы.",
+            f"{_tickets_ru(n)}, решённых {agent} быстрее {russian(minutes, '.0f')} мин, вернулись "
+            f"(переоткрыты или пришли заново): {russian(share, '.0%')} решений при "
+            f"{russian(team, '.1%')} в команде. Проверьте, не закрываются ли обращения до "
+            "решения проблемы.",
         )
 
     return _signals(
@@ -342,9 +348,10 @@ def detect_parking(ctx: Context) -> list[Signal]:
             f"{agent} set {n} tickets to pending right after the customer wrote, without "
             f"replying ({share:.0%} of their pending changes vs {team:.1%} in the team). "
             "Review whether customers are left waiting while the clock is paused.",
-            f"{agent} перевёл(а) {n} обращений в ожидание сразу после сообщения клиента, не "
-            f"ответив ({share:.0%} переводов в ожидание при {team:.1%} в команде). "
-            "Проверьте, не ждут ли клиенты ответа при остановленных часах.",
+            f"{agent} перевёл(а) {_tickets_ru(n)} в ожидание сразу после сообщения клиента, не "
+            f"ответив ({russian(share, '.0%')} переводов в ожидание при "
+            f"{russian(team, '.1%')} в команде). Проверьте, не ждут ли клиенты ответа при "
+            "остановленных часах.",
         )
 
     return _signals(

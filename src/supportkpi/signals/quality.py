@@ -29,6 +29,7 @@ import pandas as pd
 
 from supportkpi.kpis._time import as_of_literal
 from supportkpi.kpis.contacts import contact_metrics
+from supportkpi.numbers import russian
 from supportkpi.signals.agents import agent_teams, flagged_runs, trailing, window_bounds
 from supportkpi.signals.context import Context, hourly
 from supportkpi.signals.model import Signal, confidence_of, evidence
@@ -204,9 +205,10 @@ def detect_quality_concerns(ctx: Context) -> list[Signal]:
                     "solved or rushed."
                 ),
                 summary_ru=(
-                    f"{agent}: {basis_ru} — {ratio:.0%} от медианы команды, решение с первого "
-                    f"контакта {fcr:.0%} при {team_fcr:.0%} в команде. Проверьте, решаются ли "
-                    "проблемы или обработка спешная."
+                    f"{agent}: {basis_ru} — {russian(ratio, '.0%')} от медианы команды, "
+                    f"решение с первого контакта {russian(fcr, '.0%')} при "
+                    f"{russian(team_fcr, '.0%')} в команде. Проверьте, решаются ли проблемы "
+                    "или обработка спешная."
                 ),
                 detected_at=detected_at,
                 window_start=start,

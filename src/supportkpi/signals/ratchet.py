@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from supportkpi.kpis._time import as_of_literal
+from supportkpi.numbers import russian
 from supportkpi.signals.context import Context
 from supportkpi.signals.model import Signal, confidence_of
 
@@ -85,8 +86,9 @@ def _shrink(values: list[float]) -> float:
     return -slope * (len(values) - 1) / max(values)
 
 
-def _days(seconds: float) -> str:
-    return f"{seconds / 86400:.1f}"
+def _days(seconds: float, lang: str = "en") -> str:
+    days = seconds / 86400
+    return russian(days, ".1f") if lang == "ru" else f"{days:.1f}"
 
 
 def detect_target_ratchets(ctx: Context) -> list[Signal]:
@@ -159,8 +161,8 @@ def _signal(
         ),
         summary_ru=(
             f"{team} {len(streak)} недели подряд укладывается в цель p{pct} по времени "
-            f"решения {_days(target)} дн. (не более {_days(max(values))} дн., {trend_ru}). "
-            f"Предлагаемая новая цель: {_days(proposal)} дн."
+            f"решения {_days(target, 'ru')} дн. (не более {_days(max(values), 'ru')} дн., "
+            f"{trend_ru}). Предлагаемая новая цель: {_days(proposal, 'ru')} дн."
         ),
         detected_at=end,
         window_start=start,

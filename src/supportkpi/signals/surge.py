@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from supportkpi.kpis._time import as_of_literal
+from supportkpi.numbers import russian
 from supportkpi.signals.context import Context, binom_sf, hourly
 from supportkpi.signals.model import Driver, Signal, confidence_of, evidence
 
@@ -251,8 +252,9 @@ def _signal(ctx: Context, run: list[Surge]) -> Signal:
         ),
         summary_ru=(
             f"{lead.requests} из {lead.total} обращений за последние {lead.hours} ч — "
-            f"{label_ru} ({lead.share:.1%}, обычно {lead.baseline_share:.1%}): проверьте, "
-            "нет ли дефекта продукта или другой общей причины."
+            f"{label_ru} ({russian(lead.share, '.1%')}, обычно "
+            f"{russian(lead.baseline_share, '.1%')}): проверьте, нет ли дефекта продукта или "
+            "другой общей причины."
         ),
         detected_at=lead.end,
         window_start=start,

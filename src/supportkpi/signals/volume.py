@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from supportkpi.numbers import russian
 from supportkpi.signals.context import Context, hourly, poisson_cdf
 from supportkpi.signals.model import Signal, confidence_of, evidence
 
@@ -141,9 +142,9 @@ def _signal(ctx: Context, channel: str, hits: list[dict[str, Any]]) -> Signal:
             f"were expected ({hours:.0f} h so far). Check the channel: it may be broken."
         ),
         summary_ru=(
-            f"{channel}: {first['observed']:.0f} обращений вместо ожидаемых примерно "
-            f"{first['expected']:.1f} (уже {hours:.0f} ч). Проверьте канал: он может не "
-            "работать."
+            f"{channel}: {russian(first['observed'], '.0f')} обращений вместо ожидаемых примерно "
+            f"{russian(first['expected'], '.1f')} (уже {russian(hours, '.0f')} ч). Проверьте "
+            "канал: он может не работать."
         ),
         detected_at=first["end"],
         window_start=start,
