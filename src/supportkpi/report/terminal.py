@@ -127,9 +127,16 @@ def _signals_table(found: list[Any], lang: str, fmt: Formatter) -> RenderableTyp
     """One line per signal: when, what, about whom, how sure, how much evidence."""
     if not found:
         return Text(tr(lang, "signals.none"), style="dim")
-    table = Table(title=tr(lang, "section.signals"), title_justify="left", expand=True)
+    table = Table(
+        title=tr(lang, "section.signals"),
+        title_justify="left",
+        title_style="bold",
+        pad_edge=False,
+        show_edge=False,
+        header_style="bold",
+    )
     table.add_column(tr(lang, "col.detected"), no_wrap=True)
-    table.add_column(tr(lang, "col.signal"), ratio=3)
+    table.add_column(tr(lang, "col.signal"), max_width=40)
     table.add_column(tr(lang, "col.subject"))
     table.add_column(tr(lang, "col.confidence"))
     table.add_column(tr(lang, "col.evidence"), justify="right")
