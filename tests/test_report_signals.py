@@ -70,6 +70,18 @@ def test_a_signal_without_evidence_shows_a_plain_zero() -> None:
     assert row.rstrip().endswith("<td>0</td>") and "<code>" not in row
 
 
+def test_a_channel_named_by_a_signal_is_shown_in_the_reports_language() -> None:
+    drop = replace(_signal("volume_drop", "social", ()), subject_kind="channel", evidence_count=0)
+    content = _content([drop])
+    for lang, name in (("en", "Social media"), ("ru", "Соцсети")):
+        html = render_html(content, lang)
+        row = html[html.index('<tr data-signal="volume_drop" data-subject="social"') :]
+        assert f"<td>{name}</td>" in row[: row.index("</tr>")]
+        console = Console(width=100, record=True, color_system=None)
+        print_summary(content, lang, console)
+        assert name in console.export_text()
+
+
 def test_terminal_summary_lists_the_signals_within_100_columns() -> None:
     console = Console(width=100, record=True)
     print_summary(_content(FOUND), "en", console)

@@ -144,7 +144,7 @@ def _signals_table(found: list[Any], lang: str, fmt: Formatter) -> RenderableTyp
         table.add_row(
             fmt.date(sig.detected_at),
             signal_title(sig, lang),
-            sig.subject,
+            _channel(lang, sig.subject) if sig.subject_kind == "channel" else sig.subject,
             tr(lang, f"confidence.{sig.confidence}"),
             fmt.number(sig.evidence_count),
         )
