@@ -138,15 +138,10 @@ def parse_span(
 ) -> tuple[date | datetime | None, date | datetime | None]:
     """``--since`` and ``--until``, checked to hold at least one instant (``until`` as a
     date includes that day)."""
-    from supportkpi.kpis.compute import period_bound
+    from supportkpi.kpis.compute import period_bounds
 
     lo, hi = parse_when(since, "--since"), parse_when(until, "--until")
-    lower, upper = period_bound(lo, end=False), period_bound(hi, end=True)
-    if lower is not None and upper is not None and lower >= upper:
-        raise UserError(
-            f"--since {since} is not before --until {until}",
-            fix="swap them, or choose a later --until",
-        )
+    period_bounds(lo, hi, names=("--since", "--until"))
     return lo, hi
 
 

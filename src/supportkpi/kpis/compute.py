@@ -100,14 +100,20 @@ def period_bound(value: date | datetime | None, *, end: bool) -> datetime | None
 
 
 def period_bounds(
-    since: date | datetime | None, until: date | datetime | None
+    since: date | datetime | None,
+    until: date | datetime | None,
+    *,
+    names: tuple[str, str] = ("since", "until"),
 ) -> tuple[datetime | None, datetime | None]:
     """``since`` and ``until`` as the instants that bound a period (see
-    :func:`period_bound`); a period that holds no instant is a user error."""
+    :func:`period_bound`); a period that holds no instant is a user error, which calls
+    them by ``names`` (the CLI's options are ``--since`` and ``--until``)."""
     lower, upper = period_bound(since, end=False), period_bound(until, end=True)
     if lower is not None and upper is not None and lower >= upper:
+        first, second = names
         raise UserError(
-            f"since {since} is not before until {until}", fix="swap them, or choose a later until"
+            f"{first} {since} is not before {second} {until}",
+            fix=f"swap them, or choose a later {second}",
         )
     return lower, upper
 
