@@ -2,12 +2,13 @@
 
 Squeezed into a narrow terminal, Rich cuts cells with an ellipsis (a ticket id became
 ``T-000…``) and, when the columns' minimum widths still do not fit, crops the last
-columns off. Here the widths are chosen before Rich draws the table, so nothing is cut:
-ids and instants keep their whole width, every other cell wraps between words, a column is
-never narrower than its longest word (nor, where the terminal has room, than the longest
-word of its header), and what room is left goes to the columns that would otherwise wrap
-most. Underscores in headers and codes read as spaces so that they can wrap too. The csv
-and json formats keep the raw names and values.
+columns off. Here the widths are chosen before Rich draws the table, so that nothing is
+cut as long as the terminal holds each column's longest word: ids keep their whole width,
+every other cell wraps between words (an instant between its date and its time), a column
+is never narrower than its longest word (nor, where the terminal has room, than the
+longest word of its header), and what room is left goes first to the columns it lets fit
+on one line, then to long texts. Underscores in headers and codes read as spaces so that
+they can wrap too. The csv and json formats keep the raw names and values.
 """
 
 from __future__ import annotations
