@@ -54,9 +54,9 @@ def data_end(source: Any) -> datetime | None:
     """The last instant the data knows of: the latest ticket creation, event, contact
     arrival or end (``None`` for an empty store).
 
-    The store knows nothing after it, so it is the honest default instant for SLA clocks: a
-    target still running then is reported as running, not as breached by the months that
-    passed since the data was exported.
+    The store knows nothing after it, so it is the honest default instant for SLA clocks,
+    and every command's (``--as-of``): a target still running then is reported as running,
+    not as breached by the months that passed since the data was exported.
     """
     inputs = inputs_of(source)
     c = inputs.contacts

@@ -33,6 +33,18 @@ _GRADE_STYLES = {
 }
 
 
+def _table(title: str) -> Table:
+    """A table as every table of the summary is drawn: title on the left, no outer box."""
+    return Table(
+        title=title,
+        title_justify="left",
+        title_style="bold",
+        pad_edge=False,
+        show_edge=False,
+        header_style="bold",
+    )
+
+
 def _channel(lang: str, channel: str | None) -> str:
     if channel is None:
         return tr(lang, "channel.all")
@@ -63,15 +75,7 @@ def _headline_table(content: ReportContent, lang: str, fmt: Formatter) -> Table:
     then a row per channel: the median (or value) and p90, each with its grade below it,
     and the counter-metric's value. Names wrap and figures never do, so that the table
     keeps every column on an 80-column terminal in both languages."""
-    table = Table(
-        title=tr(lang, "term.headline"),
-        title_justify="left",
-        title_style="bold",
-        expand=False,
-        pad_edge=False,
-        show_edge=False,
-        header_style="bold",
-    )
+    table = _table(tr(lang, "term.headline"))
     table.add_column(tr(lang, "col.kpi_channel"), min_width=14, max_width=24)
     table.add_column(tr(lang, "col.median_or_value"), justify="right", no_wrap=True)
     table.add_column(tr(lang, "col.p90"), justify="right", no_wrap=True)
@@ -127,14 +131,7 @@ def _signals_table(found: list[Any], lang: str, fmt: Formatter) -> RenderableTyp
     """One line per signal: when, what, about whom, how sure, how much evidence."""
     if not found:
         return Text(tr(lang, "signals.none"), style="dim")
-    table = Table(
-        title=tr(lang, "section.signals"),
-        title_justify="left",
-        title_style="bold",
-        pad_edge=False,
-        show_edge=False,
-        header_style="bold",
-    )
+    table = _table(tr(lang, "section.signals"))
     table.add_column(tr(lang, "col.detected"), no_wrap=True)
     table.add_column(tr(lang, "col.signal"), max_width=40)
     table.add_column(tr(lang, "col.subject"))
@@ -166,14 +163,7 @@ def _sla_table(view: Any, lang: str, fmt: Formatter) -> RenderableType:
         return Text(tr(lang, "sla.no_type_filter"), style="dim")
     if view.summary.empty:
         return Text(tr(lang, "sla.none"), style="dim")
-    table = Table(
-        title=tr(lang, "term.sla"),
-        title_justify="left",
-        title_style="bold",
-        pad_edge=False,
-        show_edge=False,
-        header_style="bold",
-    )
+    table = _table(tr(lang, "term.sla"))
     table.add_column(tr(lang, "col.priority"), no_wrap=True)
     table.add_column(tr(lang, "col.target"), no_wrap=True)
     table.add_column(tr(lang, "col.compliance"), justify="right", no_wrap=True)
@@ -206,14 +196,7 @@ def _breaches_table(view: Any, lang: str, fmt: Formatter) -> RenderableType:
     the table fits 100 columns in both languages)."""
     if view.breaches.empty:
         return Text(tr(lang, "sla.no_breaches"), style="dim")
-    table = Table(
-        title=tr(lang, "term.sla_breaches"),
-        title_justify="left",
-        title_style="bold",
-        pad_edge=False,
-        show_edge=False,
-        header_style="bold",
-    )
+    table = _table(tr(lang, "term.sla_breaches"))
     # On a narrow terminal the target and team names wrap; the ticket and the figures never
     # do (nor are they cut short).
     table.add_column(tr(lang, "col.ticket"), no_wrap=True)
