@@ -137,7 +137,8 @@ def test_user_errors_render_as_json_or_html(app: Any) -> None:
     # a filter or a dimension that cannot match is an error, not an empty answer
     refused = {
         "/api/kpis?channel=emial": "unknown channel 'emial'",
-        "/api/sla?since=2026-02-01&until=2026-01-20": "since 2026-02-01 is after until 2026-01-20",
+        "/api/sla?since=2026-02-01&until=2026-01-20": "since 2026-02-01 is not before until "
+        "2026-01-20",
         "/api/kpis?by=planet": "unknown dimension 'planet'",
         "/api/kpis?priority=urgnet": "unknown priority 'urgnet'",
     }

@@ -37,6 +37,7 @@ __all__ = [
     "Table",
     "check_channel",
     "check_value",
+    "nearest_value",
 ]
 
 
@@ -422,6 +423,15 @@ AGENTS = Table(
 TABLES: dict[str, Table] = {t.name: t for t in (TICKETS, EVENTS, CONTACTS, AGENTS)}
 
 
+def nearest_value(column: Column, value: str) -> str | None:
+    """The allowed value of ``column`` closest to ``value`` (through a synonym if that is
+    closer), or None when none is close: the "did you mean" of errors and rejects."""
+    synonyms = column.synonyms or {}
+    folded = "_".join(value.strip().lower().replace("-", " ").split())
+    close = difflib.get_close_matches(folded, [*(column.allowed or ()), *synonyms], n=1)
+    return synonyms.get(close[0], close[0]) if close else None
+
+
 def check_value(column: Column, value: str) -> str:
     """A value of a column with a closed set of values, as the model spells it (synonyms
     such as ``e-mail`` or ``voice`` mapped, as the import maps them); an unknown one is a
@@ -432,8 +442,8 @@ def check_value(column: Column, value: str) -> str:
     found = folded if folded in allowed else synonyms.get(folded)
     if found is not None:
         return found
-    close = difflib.get_close_matches(folded, [*allowed, *synonyms], n=1)
-    hint = f"did you mean {synonyms.get(close[0], close[0])!r}? " if close else ""
+    nearest = nearest_value(column, value)
+    hint = f"did you mean {nearest!r}? " if nearest else ""
     raise UserError(
         f"unknown {column.name} {value!r}", fix=f"{hint}use one of: {', '.join(allowed)}"
     )

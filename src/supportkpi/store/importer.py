@@ -43,7 +43,7 @@ import numpy as np
 import pyarrow as pa
 
 from supportkpi.errors import StrictImportError, UserError
-from supportkpi.model.schema import TABLES, Table
+from supportkpi.model.schema import TABLES, Table, nearest_value
 from supportkpi.sources.discover import SourceFile, discover
 from supportkpi.sources.readers import LineMap, ProbedFile, line_map, probe
 from supportkpi.sources.stage import ENUM_KIND, ident, literal, stage_select
@@ -307,13 +307,10 @@ def _suggestion(column: str, bad: str) -> str:
             break
     if model_column is None or model_column.allowed is None:
         return ""
-    allowed = list(model_column.allowed)
-    synonyms = model_column.synonyms or {}
-    folded = "_".join(bad.strip().lower().replace("-", " ").split())
-    close = difflib.get_close_matches(folded, allowed + sorted(synonyms), n=1, cutoff=0.6)
-    if close:
-        return f" (did you mean {synonyms.get(close[0], close[0])!r}?)"
-    return f" (expected one of: {', '.join(allowed)})"
+    nearest = nearest_value(model_column, bad)
+    if nearest:
+        return f" (did you mean {nearest!r}?)"
+    return f" (expected one of: {', '.join(model_column.allowed)})"
 
 
 def _collect_rejects(run: _Run) -> None:

@@ -27,7 +27,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from supportkpi.errors import UserError
 from supportkpi.kpis._time import as_instant, now_utc
-from supportkpi.kpis.compute import check_dimensions, inputs_of
+from supportkpi.kpis.compute import check_dimensions, inputs_of, period_bounds
 from supportkpi.kpis.registry import DIMENSIONS, REGISTRY
 from supportkpi.model import TICKETS, check_channel, check_value
 from supportkpi.report.content import (
@@ -250,8 +250,7 @@ def _filters(
     """The filter query parameters every page and endpoint takes, as :class:`Filters`
     (a FastAPI dependency: declared once, documented once in the API description)."""
     lo, hi = _day(since, "since"), _day(until, "until")
-    if lo is not None and hi is not None and lo > hi:
-        raise UserError(f"since {lo} is after until {hi}", fix="swap them")
+    period_bounds(lo, hi)  # a period that holds no day is a user error
     return Filters(
         since=lo,
         until=hi,
