@@ -11,7 +11,7 @@ STORE  ?= supportkpi.duckdb
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,spark,postgres]"
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -4,7 +4,7 @@ KPI tests are specifications: a case is a folder of plain CSV files (``tickets.c
 ``events.csv``, ``contacts.csv``, ``agents.csv``; any may be missing) written in the
 canonical model, plus the expected values. :func:`load_case` turns such a folder into
 :class:`~supportkpi.kpis.inputs.Inputs` on the backend under test, so the same test runs on
-DuckDB and on PySpark.
+DuckDB, PySpark and PostgreSQL.
 
 Timestamps in the CSV files carry their offset (``2026-03-02T09:00:00+01:00`` or ``...Z``).
 ``tags`` are separated by ``;``.
@@ -24,15 +24,19 @@ import pyarrow.csv as pacsv
 from supportkpi.kpis.inputs import Inputs
 from supportkpi.model import TABLES, Kind, Table
 
-BACKENDS = ("duckdb", "pyspark")
+BACKENDS = ("duckdb", "pyspark", "postgres")
 
 _spark_con: Any = None
 
 
-def connect(name: str, tmp_path: Path) -> Any:
-    """A fresh connection for DuckDB; one shared local session for PySpark (slow to start)."""
+def connect(name: str, tmp_path: Path, url: str | None = None) -> Any:
+    """A fresh connection for DuckDB; one shared local session for PySpark (slow to start);
+    for PostgreSQL, a connection to ``url`` (an empty database of the tests' own server)."""
     if name == "duckdb":
         return ibis.duckdb.connect()
+    if name == "postgres":
+        assert url is not None, "postgres needs the URL of a database"
+        return ibis.connect(url)
     if name == "pyspark":
         global _spark_con
         if _spark_con is None:
@@ -98,14 +102,14 @@ def load_arrow(con: Any, tables: dict[str, pa.Table], prefix: str = "t") -> Inpu
         # Nullable everywhere: a fixture's required columns are checked by the importer,
         # not here.
         data = data.cast(pa.schema([pa.field(f.name, f.type) for f in data.schema]))
-        made[name] = _create(con, f"{prefix}{_counter}_{name}", data)
+        made[name] = create(con, f"{prefix}{_counter}_{name}", data)
     return Inputs(**made)
 
 
 _counter = 0
 
 
-def _create(con: Any, name: str, data: pa.Table) -> ibis.Table:
+def create(con: Any, name: str, data: pa.Table) -> ibis.Table:
     """Create a table from Arrow data, keeping nulls as nulls on every backend.
 
     Ibis' PySpark ``create_table`` goes through pandas, where a null string becomes the text

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from supportkpi.calendar import BusinessClock, Schedule, add_business_seconds, business_seconds
-from tests.backends import load_arrow
+from tests.backends import create, load_arrow
 
 NINE_TO_FIVE = {d: ((9 * 60, 17 * 60),) for d in range(5)}
 
@@ -164,11 +164,7 @@ def test_engine_path_equals_reference(con) -> None:  # type: ignore[no-untyped-d
     )
     t = load_arrow(con, {}).tickets  # a loaded table, to reach the backend
     backend = t._find_backend()
-    loaded = (
-        backend.create_table(f"cal_{con.name}", table, overwrite=True)
-        if con.name == "duckdb"
-        else _spark(backend, table)
-    )
+    loaded = create(backend, f"cal_{con.name}", table)
     clock = BusinessClock(
         {"default": berlin, "split": split},
         datetime(2026, 2, 28, tzinfo=UTC),
@@ -242,8 +238,3 @@ def test_engine_path_gives_null_outside_its_span_and_refuses_unknown_names() -> 
     assert np.isnan(values[1]) and np.isnan(values[2])
     with pytest.raises(ValueError, match="unknown schedule 'nights'"):
         clock.annotate(t, start="s", end="e", out="b", schedule="nights")
-
-
-def _spark(backend, table: pa.Table):  # type: ignore[no-untyped-def]
-    backend._session.createDataFrame(table).createOrReplaceTempView("cal_pyspark")
-    return backend.table("cal_pyspark")

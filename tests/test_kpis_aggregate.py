@@ -243,7 +243,7 @@ def test_utc_periods_match_pandas_at_their_edges(con: Any) -> None:
     import pyarrow as pa
 
     from supportkpi.kpis._time import utc_period_key, utc_period_start
-    from tests.backends import _create
+    from tests.backends import create
 
     text = [
         "2026-03-02T00:00:00", "2026-03-01T23:59:59.999999", "2026-03-08T23:59:59",
@@ -255,7 +255,7 @@ def test_utc_periods_match_pandas_at_their_edges(con: Any) -> None:
     data = pa.table(
         {"i": list(range(len(text))), "at": pa.array(stamps, pa.timestamp("us", "UTC"))}
     )
-    table = _create(con, f"edges_{con.name}", data)
+    table = create(con, f"edges_{con.name}", data)
     units = {"h": "h", "D": "D", "W": "W", "M": "MS"}
     keys = {f"k_{unit}": utc_period_start(utc_period_key(table.at, unit)) for unit in units}
     got = table.select("i", **keys).to_pandas().sort_values("i").reset_index(drop=True)

@@ -59,7 +59,8 @@ def figure(table: Any, kpi: KPI, where: Any = None) -> dict[str, Any]:
     if kpi.measure == "count":
         out = t.aggregate(value=t.count(where=col))
     elif kpi.measure == "rate":
-        out = t.aggregate(value=col.cast("float64").mean(where=col.notnull()), count=col.count())
+        # Ibis' mean of a boolean skips nulls (PostgreSQL casts a boolean to no float type).
+        out = t.aggregate(value=col.mean(), count=col.count())
     else:
         assert kpi.measure == "duration"
         out = t.aggregate(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -21,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from supportkpi.backends import is_postgres, upload
 from supportkpi.calendar.schedule import Schedule
 
 __all__ = ["BusinessClock"]
@@ -29,7 +31,7 @@ _MINUTE_US = 60_000_000
 _EPOCH = ibis.literal(datetime(1970, 1, 1, tzinfo=UTC), type="timestamp('UTC')")
 
 
-def _epoch_us(value: ir.TimestampValue, backend: str | None) -> ir.IntegerValue:
+def epoch_us(value: ir.TimestampValue, backend: str | None) -> ir.IntegerValue:
     """Microseconds since 1970 as an exact integer.
 
     The portable form is ``delta(epoch, unit="microsecond")`` (``DATEDIFF(MICROSECOND, ..)``
@@ -46,6 +48,13 @@ def _epoch_us(value: ir.TimestampValue, backend: str | None) -> ir.IntegerValue:
 @ibis.udf.scalar.builtin(name="epoch_us")  # type: ignore[untyped-decorator]
 def _duckdb_epoch_us(value: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[valid-type]
     """DuckDB's ``epoch_us``: UTC microseconds since 1970."""
+
+
+def _backend_of(t: ir.Table) -> Any:
+    try:
+        return t.get_backend()
+    except Exception:  # an expression bound to no backend yet
+        return None
 
 
 def _backend_name(t: ir.Table) -> str | None:
@@ -69,6 +78,7 @@ class BusinessClock:
         self.start = _utc(start) - timedelta(days=1)
         self.end = max(_utc(end), _utc(start)) + timedelta(days=1)
         self._grid: ir.Table | None = None
+        self._uploaded: dict[int, ir.Table] = {}
         self._arrow: pa.Table | None = None
 
     def grid(self) -> pa.Table:
@@ -111,18 +121,26 @@ class BusinessClock:
             self._arrow = self.grid()
         return self._arrow
 
-    def _grid_table(self) -> ir.Table:
-        if self._grid is None:
-            self._grid = ibis.memtable(self._arrow_grid())
-        return self._grid
+    def _grid_table(self, backend: Any) -> ir.Table:
+        """The grid as a table ``backend`` joins: a ``memtable`` (registered by the backend
+        itself), or on PostgreSQL a temporary table filled with ``COPY`` (Ibis inserts a
+        ``memtable`` there row by row), one per connection."""
+        if not is_postgres(backend):
+            if self._grid is None:
+                self._grid = ibis.memtable(self._arrow_grid())
+            return self._grid
+        key = id(backend)
+        if key not in self._uploaded:
+            self._uploaded[key] = upload(backend, self._arrow_grid(), "supportkpi_grid")
+        return self._uploaded[key]
 
     def _working_before(self, t: ir.Table, column: str, fixed: str | None, out: str) -> ir.Table:
         """``t`` with ``out``: working microseconds of the row's schedule (``fixed``, else the
         ``bc_tmp_sched`` column) from the grid's start to ``t[column]``: an exact integer."""
-        us = _epoch_us(t[column], _backend_name(t))
+        us = epoch_us(t[column], _backend_name(t))
         into_minute = us % _MINUTE_US  # instants after 1970: a remainder in [0, 1 minute)
         keyed = t.mutate(bc_key_minute=us - into_minute, bc_into_minute=into_minute)
-        g = self._grid_table()
+        g = self._grid_table(_backend_of(t))
         if fixed is not None:  # one schedule for every row: join on the minute alone
             g = g.filter(g.schedule == fixed)
         g = g.select(

@@ -14,6 +14,8 @@ import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
+from supportkpi.calendar.clock import epoch_us as clock_epoch_us
+
 __all__ = [
     "as_instant",
     "as_of_literal",
@@ -30,21 +32,21 @@ def seconds_between(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.Floa
     """``end - start`` in seconds (float); null when either side is null.
 
     The value is the difference of the two instants in whole milliseconds (each instant
-    floored to its millisecond), divided by 1000. Portably that is
-    ``delta(unit="millisecond")``; on DuckDB that ``DATE_DIFF`` over time zone aware values
-    goes through the ICU calendar, about forty times slower than integer arithmetic on
-    DuckDB's ``epoch_us``, which gives the same integer (and so the same float): that form
-    is used there, and only there."""
-    if _on_duckdb(start, end):
-        whole_ms = (_floor_ms_us(end) - _floor_ms_us(start)) // _MS_US
-        return whole_ms.cast("float64") / 1000.0
-    return end.delta(start, unit="millisecond").cast("float64") / 1000.0
+    floored to its millisecond), divided by 1000: the same float on every backend. The
+    instants are read as exact microseconds since 1970 (DuckDB's ``epoch_us``; elsewhere
+    ``delta(unit="microsecond")``). A backend's own millisecond difference is not used:
+    PostgreSQL's (through Ibis) rounds the exact difference instead of flooring each
+    instant, so 0.000999 .. 1.000001 gave 0.999 s where DuckDB gives 1.000 s; and on
+    DuckDB, ``DATE_DIFF`` over time zone aware values goes through the ICU calendar,
+    about forty times slower than integer arithmetic on ``epoch_us``."""
+    whole_ms = (_floor_ms_us(end) - _floor_ms_us(start)) // _MS_US
+    return whole_ms.cast("float64") / 1000.0
 
 
-def _on_duckdb(*values: ir.Value) -> bool:
-    """Whether the expressions run on DuckDB (a literal alone tells nothing: the first
-    value bound to a table decides; an expression bound to nothing takes the default
-    backend, as ``get_backend`` does)."""
+def on_duckdb(*values: ir.Expr) -> bool:
+    """Whether the expressions (columns, scalars or tables) run on DuckDB (a literal
+    alone tells nothing: the first value bound to a table decides; an expression bound to
+    nothing takes the default backend, as ``get_backend`` does)."""
     for value in values:
         if isinstance(value.op(), ops.Literal):
             continue
@@ -58,13 +60,15 @@ def _on_duckdb(*values: ir.Value) -> bool:
 def _floor_ms_us(value: ir.TimestampValue) -> ir.IntegerValue:
     """Microseconds since 1970 of ``value`` floored to its millisecond (exact integers;
     the remainder is made non-negative so that instants before 1970 floor too)."""
-    us = _epoch_us(value)
+    us = epoch_us(value)
     return us - ((us % _MS_US) + _MS_US) % _MS_US
 
 
-@ibis.udf.scalar.builtin(name="epoch_us")  # type: ignore[untyped-decorator]
-def _epoch_us(value: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[valid-type]
-    """DuckDB's ``epoch_us``: UTC microseconds since 1970."""
+def epoch_us(value: ir.TimestampValue) -> ir.IntegerValue:
+    """Microseconds since 1970 as an exact integer (see
+    :func:`supportkpi.calendar.clock.epoch_us`: DuckDB's own ``epoch_us`` there, the
+    portable ``delta`` elsewhere)."""
+    return clock_epoch_us(value, "duckdb" if on_duckdb(value) else None)
 
 
 @ibis.udf.scalar.builtin(name="make_timestamp")  # type: ignore[untyped-decorator]
@@ -83,8 +87,8 @@ def utc_period_key(value: ir.TimestampValue, unit: str) -> ir.TimestampValue:
     the rest of a typical aggregation); the same UTC truncation of the value as a plain
     timestamp (its ``epoch_us`` rebuilt without a zone) is five times cheaper, and the
     few grouped keys are then made time zone aware again."""
-    if _on_duckdb(value):
-        naive: ir.TimestampValue = _naive_from_us(_epoch_us(value))
+    if on_duckdb(value):
+        naive: ir.TimestampValue = _naive_from_us(epoch_us(value))
         return naive.truncate(unit)
     return value.truncate(unit)
 

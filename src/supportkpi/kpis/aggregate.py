@@ -11,9 +11,11 @@ the grouped keys are then made UTC instants. Medians and p90 are exact and inter
 between the two nearest values (DuckDB ``percentile_cont``, Spark ``percentile``): the
 same number on both; approximate percentiles are never used. The quantiles of one column
 are taken by one aggregate that returns them all (``quantile_cont(x, [0.5, 0.9])``),
-however many KPIs report them. Exact quantiles hold every value of a group in memory and
-cannot spill, so a caller with a memory bound says how many columns' values one query
-may hold (:func:`quantile_columns_per_query`); the others are taken by further queries.
+however many KPIs report them, on DuckDB; other backends take one aggregate per
+quantile (Ibis 12 reads a PostgreSQL array one place off). Exact quantiles hold every
+value of a group in memory and cannot spill, so a caller with a memory bound says how
+many columns' values one query may hold (:func:`quantile_columns_per_query`); the others
+are taken by further queries.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from supportkpi.kpis._time import utc_period_key, utc_period_start
+from supportkpi.kpis._time import on_duckdb, utc_period_key, utc_period_start
 from supportkpi.kpis.definition import KPI
 
 __all__ = [
@@ -74,21 +76,30 @@ def _stat(kpi: KPI, stat: str, col: ir.Column | None, table: ir.Table) -> ir.Sca
     if m == "count":
         if col is None:
             return table.count()
-        return table.count(where=col.cast("boolean"))
+        return table.count(where=_flag(col))
     assert col is not None
     if m == "rate":
-        flag = col.cast("boolean")
+        flag = _flag(col)
         if stat == "count":
             return table.count(where=flag)
-        return flag.cast("float64").mean()
+        # Ibis' own mean of a boolean: PostgreSQL casts a boolean to no float type.
+        return flag.mean()
     if m == "sum":
-        return col.cast("float64").sum()
+        return col.sum() if col.type().is_boolean() else col.cast("float64").sum()
     value = col.cast("float64")
     if stat == "count":
         return value.count()
     if stat in ("mean", "value"):
         return value.mean()
     raise ValueError(f"KPI {kpi.id!r}: unknown statistic {stat!r}")
+
+
+def _flag(col: ir.Column) -> ir.BooleanValue:
+    """A column read as a flag: booleans as they are, numbers as "not zero" (PostgreSQL
+    casts only its 4-byte integers to booleans)."""
+    if col.type().is_boolean():
+        return col
+    return col != 0
 
 
 QUANTILES: dict[str, float] = {"median": 0.5, "p90": 0.9}
@@ -165,9 +176,18 @@ def aggregate_wide(
     size = max(1, len(columns) if quantiles_per_query is None else quantiles_per_query)
     chunks = [columns[k : k + size] for k in range(0, len(columns), size)] or [[]]
     queries = []
+    together = on_duckdb(table)
     for number, chunk in enumerate(chunks):
-        arrays = {column: f"_q{k}" for k, column in enumerate(chunk)}
         aggs = dict(metrics) if number == 0 else {}
+        if not together:
+            # One aggregate per quantile: Ibis 12 indexes a PostgreSQL array one place
+            # too far (its first element comes back as the second).
+            for column in chunk:
+                for name, q in picks[column]:
+                    aggs[name] = t[column].cast("float64").quantile(q)
+            queries.append(_period_instants(t.group_by(keys).agg(**aggs)))
+            continue
+        arrays = {column: f"_q{k}" for k, column in enumerate(chunk)}
         for column, name in arrays.items():
             aggs[name] = t[column].cast("float64").quantile(wanted[column])
         grouped = _period_instants(t.group_by(keys).agg(**aggs))

@@ -46,6 +46,7 @@ from supportkpi.kpis.resources import (
     DEFAULT_MEMORY_LIMIT,
     Bound,
     bounded_memory,
+    cache_table,
     joins_as_written,
 )
 from supportkpi.kpis.status import intervals_of
@@ -237,7 +238,7 @@ def _cache(table: ir.Table, held: list[ir.Table]) -> ir.Table:
     (the memory bound retries the step), never turned into a silent recomputation of the
     table by every query that reads it."""
     try:
-        cached = table.cache()
+        cached = cache_table(table)
     except Exception as exc:
         if type(exc).__name__ == "OutOfMemoryException":
             raise

@@ -123,7 +123,7 @@ def _replies(prep: Prepared) -> ir.Table:
     is_agent = s.role == "agent"
     s = s.mutate(
         prev_role=s.role.lag().over(w),
-        agents_before=is_agent.cast("int64").sum().over(upto),
+        agents_before=is_agent.sum().over(upto),
         next_agent_at=ibis.cases((is_agent, s.at)).min().over(after),
         next_solve_at=ibis.cases((s.role == "solve", s.at)).min().over(after),
     )

@@ -22,6 +22,8 @@ from typing import Any, TypeVar
 import ibis
 import ibis.expr.types as ir
 
+from supportkpi.backends import gather_statistics
+
 __all__ = ["DEFAULT_MEMORY_LIMIT", "Bound", "bounded_memory", "joins_as_written", "parse_size"]
 
 T = TypeVar("T")
@@ -66,6 +68,15 @@ def _duckdb_of(source: ir.Table | Any) -> Any | None:
         except Exception:  # an unbound table: no engine to configure
             return None
     return backend if getattr(backend, "name", None) == "duckdb" else None
+
+
+def cache_table(table: ir.Table) -> ir.Table:
+    """``table.cache()``, with the statistics PostgreSQL's planner needs to read it well
+    (:func:`supportkpi.backends.gather_statistics`). Raises what ``cache`` raises (a
+    backend that cannot cache, running out of memory): the caller decides."""
+    cached = table.cache()
+    gather_statistics(cached)
+    return cached
 
 
 def _setting(con: Any, name: str) -> str:

@@ -41,6 +41,7 @@ from supportkpi.kpis.inputs import Inputs
 from supportkpi.kpis.prepare import Prepared, prepare
 from supportkpi.kpis.registry import REGISTRY
 from supportkpi.kpis.replies import reply_metrics
+from supportkpi.kpis.resources import cache_table
 from supportkpi.kpis.ticket_kpis import BACKLOG_KPIS, HANDLING_KPIS
 from supportkpi.kpis.tickets import ticket_metrics
 
@@ -97,7 +98,7 @@ class _Built:
 
     def _cache(self, table: ir.Table) -> ir.Table:
         try:
-            cached = table.cache()
+            cached = cache_table(table)
         except Exception:  # a backend without caching: recompute instead
             return table
         self.held.append(cached)

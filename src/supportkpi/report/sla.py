@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from supportkpi.kpis._time import now_utc
+from supportkpi.kpis.resources import cache_table
 from supportkpi.kpis.sla import TARGETS, sla_outcomes
 from supportkpi.kpis.sla_report import sla_breaches, sla_summary
 from supportkpi.report.content import Filters
@@ -112,7 +113,7 @@ class SlaSection:
         if key is None or key != self._outcomes_key:
             self.release()
             instant = as_of if as_of is not None else now_utc()
-            self._outcomes = sla_outcomes(source, config, as_of=instant).cache()
+            self._outcomes = cache_table(sla_outcomes(source, config, as_of=instant))
             self._outcomes_key = key
         return self._outcomes
 

@@ -25,6 +25,7 @@ import pandas as pd
 
 from supportkpi.kpis._time import as_instant, as_of_literal
 from supportkpi.kpis.compute import inputs_of
+from supportkpi.kpis.resources import cache_table
 from supportkpi.report.content import Filters
 
 __all__ = ["WorkflowSection", "WorkflowView", "workflow_extra"]
@@ -84,7 +85,7 @@ class WorkflowSection:
                 table = workflow_adherence(source, config=config, until=key, context=ctx)
                 found = _with_ticket_dims(table, source)
                 try:
-                    found = found.cache()
+                    found = cache_table(found)
                     ctx.release()
                 except Exception:  # pragma: no cover - a backend without caching
                     pass

@@ -21,7 +21,7 @@ import pandas as pd
 from supportkpi.kpis._time import utc_period_key
 from supportkpi.kpis.compute import inputs_of
 from supportkpi.kpis.inputs import Inputs
-from supportkpi.kpis.resources import joins_as_written
+from supportkpi.kpis.resources import cache_table, joins_as_written
 from supportkpi.kpis.tickets import ticket_metrics
 from supportkpi.signals.settings import SignalSettings
 
@@ -52,7 +52,7 @@ class Context:
     def cache(self, table: ir.Table) -> ir.Table:
         """Materialize ``table`` where the backend allows it; :meth:`release` frees it."""
         try:
-            cached = table.cache()
+            cached = cache_table(table)
         except Exception:  # a backend without caching: recompute instead
             return table
         self._held.append(cached)

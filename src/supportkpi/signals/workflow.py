@@ -128,8 +128,8 @@ def _promises(ctx: Context) -> ir.Table:
     broken = ~kept & (nxt.p_due <= now)
     return nxt.group_by(ticket_id=nxt.p_ticket).agg(
         promises=nxt.count(),
-        broken=broken.cast("int64").sum(),
-        still_open=(~kept & ~broken).cast("int64").sum(),
+        broken=broken.sum(),
+        still_open=(~kept & ~broken).sum(),
     )
 
 
@@ -212,8 +212,8 @@ def workflow_adherence(
         created_at=j.created_at,
         **steps,
     )
-    passed = sum((t[s] == PASSED).cast("int64") for s in STEPS)
-    failed = sum((t[s] == FAILED).cast("int64") for s in STEPS)
+    passed = sum((t[s] == PASSED).ifelse(1, 0) for s in STEPS)
+    failed = sum((t[s] == FAILED).ifelse(1, 0) for s in STEPS)
     t = t.mutate(passed=passed, failed=failed)
     known = t.passed + t.failed
     return t.mutate(
@@ -236,8 +236,8 @@ def workflow_summary(per_ticket: ir.Table, by: str = "agent_id") -> ir.Table:
         / (t.count() * len(STEPS)).cast("float64"),
     }
     for step in STEPS:
-        known = (t[step] != "unknown").cast("int64").sum()
-        good = (t[step] == PASSED).cast("int64").sum()
+        known = (t[step] != "unknown").sum()
+        good = (t[step] == PASSED).sum()
         aggs[f"{step}_pass_rate"] = ibis.ifelse(
             known > 0, good.cast("float64") / known.cast("float64"), ibis.null("float64")
         )
