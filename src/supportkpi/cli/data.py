@@ -1,4 +1,5 @@
-"""``supportkpi import`` and ``supportkpi info``: load data into a store and describe it."""
+"""``supportkpi import``, ``info`` and ``copy``: load data into a store, describe it, and
+copy it to another store (a PostgreSQL database)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from rich.table import Table
 
 from supportkpi.errors import UserError
 from supportkpi.store import DEFAULT_STORE, REASONS, ImportSummary, StoreInfo, open_store
+from supportkpi.store.copy import check_distinct
 
 __all__ = ["register"]
 
@@ -142,6 +144,45 @@ def _print_info(console: Console, info: StoreInfo) -> None:
     console.print(f"imports: {info.imports:,}, rejected rows: {info.rejects:,}", markup=False)
 
 
+def _copy(
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="The destination store: an Ibis URL (postgres://user@host/db) or a DuckDB file.",
+            show_default=False,
+        ),
+    ],
+    store: StoreOption = DEFAULT_STORE,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace the data the destination already holds.")
+    ] = False,
+) -> None:
+    """Copy a store's tables to another store, such as a PostgreSQL database."""
+    console = Console(highlight=False)
+    check_distinct(store, to)
+    with open_store(store, read_only=True) as source, open_store(to) as target:
+        bar = Progress(
+            TextColumn("{task.description:<12}"),
+            BarColumn(),
+            TextColumn("{task.completed:,}/{task.total:,} rows"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        with bar:
+            task = bar.add_task("starting", total=1)
+
+            def progress(table: str, done: int, total: int) -> None:
+                bar.update(task, description=table, completed=done, total=max(total, 1))
+
+            copied = source.copy_to(target, replace=replace, progress=progress)
+    shown = ", ".join(f"{name} {n:,}" for name, n in copied.items())
+    console.print(f"Copied {store} to {to}: {shown}.", markup=False, soft_wrap=True)
+    console.print(f"Every command reads it with --store {to}", markup=False, soft_wrap=True)
+
+
 def register(app: typer.Typer) -> None:
     app.command("import")(_import)
     app.command("info")(_info)
+    app.command("copy")(_copy)

@@ -14,7 +14,9 @@ from typing import Any
 
 import ibis
 
+from supportkpi.backends import prepare_session
 from supportkpi.errors import StoreError
+from supportkpi.store.copy import CopyProgress, copy_store
 from supportkpi.store.importer import Progress, run_import
 from supportkpi.store.results import ImportSummary, StoreInfo
 from supportkpi.store.tables import CANONICAL, ensure_tables
@@ -63,7 +65,7 @@ class Store:
         if getattr(self.con, "name", None) != "duckdb":
             raise StoreError(
                 f"importing needs a DuckDB store, {self.target} is {self.con.name}",
-                fix="import into a DuckDB file (the default), then copy the tables",
+                fix="import into a DuckDB file (the default), then `supportkpi copy --to URL`",
             )
         if self.read_only:
             raise StoreError(
@@ -87,6 +89,18 @@ class Store:
         Importing files already imported changes nothing.
         """
         return run_import(self._duckdb, paths, tz=tz, strict=strict, progress=progress)
+
+    def copy_to(
+        self,
+        target: Store,
+        *,
+        replace: bool = False,
+        progress: CopyProgress | None = None,
+    ) -> dict[str, int]:
+        """Copy every table of this store into ``target`` (another store, e.g. on
+        PostgreSQL); returns the rows copied per table. ``target`` must be empty unless
+        ``replace`` is true. See :mod:`supportkpi.store.copy`."""
+        return copy_store(self, target, replace=replace, progress=progress)
 
     def info(self) -> StoreInfo:
         """Row counts, date ranges, channels, time zones and the import history."""
@@ -174,6 +188,7 @@ def open_store(target: str | Path | None = None, *, read_only: bool = False) -> 
         con = _connect_duckdb(text, read_only)
     try:
         ensure_tables(con, text, read_only=read_only)
+        prepare_session(con)
     except BaseException:
         disconnect = getattr(con, "disconnect", None)
         if callable(disconnect):

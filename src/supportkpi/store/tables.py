@@ -22,6 +22,7 @@ __all__ = [
     "REJECTS_SCHEMA",
     "canonical_schema",
     "ensure_tables",
+    "expected_schemas",
 ]
 
 CANONICAL: tuple[str, ...] = tuple(TABLES)
@@ -71,7 +72,8 @@ def canonical_schema(table: Table) -> ibis.Schema:
     return ibis.schema(fields)
 
 
-def _expected() -> dict[str, ibis.Schema]:
+def expected_schemas() -> dict[str, ibis.Schema]:
+    """Every table of a store by name: the canonical ones, then ``imports`` and ``rejects``."""
     wanted = {name: canonical_schema(TABLES[name]) for name in CANONICAL}
     wanted.update(INTERNAL)
     return wanted
@@ -117,7 +119,7 @@ def ensure_tables(con: Any, target: str, *, read_only: bool) -> None:
     table belongs to something else and is left alone.
     """
     existing = _list_tables(con)
-    wanted = _expected()
+    wanted = expected_schemas()
     if existing and "imports" not in existing:
         shown = ", ".join(sorted(existing)[:5])
         raise StoreError(
