@@ -53,6 +53,23 @@ def test_quickstart_commands_run_as_written(tmp_path: Path) -> None:
     assert (tmp_path / "tickets.csv").read_text(encoding="utf-8").startswith("ticket_id")
 
 
+def test_python_api_block_runs_as_written(tmp_path: Path) -> None:
+    section = README.split("## Python API", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```python\n(.*?)```", section, re.S)
+    assert block, "the Python API section has a python block"
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    script = block.group(1) + (
+        "\nassert len(frame) > 0 and {'kpi', 'stat', 'value'} <= set(frame.columns)"
+        "\nassert tickets['ticket_id'].is_unique and len(tickets) == 25"
+        "\nassert 'kind' in signals.columns"
+        "\nprint('api ok')"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "api ok" in done.stdout
+
+
 def test_demo_runs_end_to_end_and_is_idempotent(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
