@@ -256,3 +256,21 @@ def test_duckdb_url_and_read_only(tmp_path: Path) -> None:
         assert store.table("tickets").count().to_pyarrow().as_py() == 2
         with pytest.raises(StoreError, match="read-only"):
             store.import_files([tmp_path / "a"])
+
+
+def test_a_missing_postgres_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ibis
+
+    def no_driver(url: str) -> None:
+        raise ModuleNotFoundError("No module named 'psycopg'")
+
+    monkeypatch.setattr(ibis, "connect", no_driver)
+    with pytest.raises(StoreError) as caught:
+        open_store("postgres://kpi@db.example/support")
+    assert str(caught.value).startswith(
+        "cannot open store URL 'postgres://kpi@db.example/support': the postgres driver is"
+        " not installed (No module named 'psycopg')"
+    )
+    assert caught.value.fix == (
+        'pip install "supportkpi[postgres]" (in a checkout: pip install -e ".[postgres]")'
+    )

@@ -15,24 +15,13 @@ import pyarrow as pa
 import pytest
 
 from supportkpi.backends import array_literals
-from supportkpi.cli import main
 from supportkpi.kpis.compute import compute, ticket_table
 from supportkpi.store import open_store
 from supportkpi.store.copy import COPIED
+from tests.test_cli_data import _run
 from tests.test_report_fixtures import AS_OF, sim_store
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "small"
-
-
-def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
 
 
 def _frames(target: str) -> dict[str, pd.DataFrame]:

@@ -25,6 +25,10 @@ __all__ = ["DEFAULT_STORE", "Store", "open_store"]
 
 DEFAULT_STORE = "supportkpi.duckdb"
 
+_POSTGRES_INSTALL = (
+    'pip install "supportkpi[postgres]" (in a checkout: pip install -e ".[postgres]")'
+)
+
 
 def _iso(value: Any) -> str | None:
     if value is None:
@@ -178,6 +182,16 @@ def open_store(target: str | Path | None = None, *, read_only: bool = False) -> 
         else:
             try:
                 con = ibis.connect(text)
+            except ImportError as exc:  # the backend's driver is not installed
+                extra = (
+                    _POSTGRES_INSTALL
+                    if scheme.startswith("postgres")
+                    else f'pip install "ibis-framework[{scheme}]"'
+                )
+                raise StoreError(
+                    f"cannot open store URL {text!r}: the {scheme} driver is not installed ({exc})",
+                    fix=extra,
+                ) from None
             except Exception as exc:  # unknown scheme, unreachable server, bad credentials
                 detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 raise StoreError(
