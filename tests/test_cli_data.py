@@ -56,6 +56,26 @@ def test_import_prints_summary_and_examples(
     assert "Already imported: every file has been imported before; nothing written." in out
 
 
+def test_import_names_the_columns_it_leaves_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "tickets.csv").write_text(
+        "Ticket ID,Created at,channel,customer_id,cretaed_by,status\n"
+        "T-1,2026-03-02 09:00,email,C-1,agent,open\n",
+        encoding="utf-8",
+    )
+    store = str(tmp_path / "s.duckdb")
+    code, out, _ = _run(["import", str(tmp_path / "tickets.csv"), "--store", store], capsys)
+    assert code == 0
+    assert "│ tickets │    1 │        1 │       0 │       0 │        0 │" in out
+    assert "Columns not imported (see docs/data-model.md for each table's columns):" in out
+    assert f"  {tmp_path}/tickets.csv: cretaed_by (did you mean created_by?), status (a column " \
+        "of the events table, not of tickets)\n" in out  # fmt: skip
+    code, out, _ = _run(["import", str(_data(tmp_path)), "--store", store], capsys)
+    assert code == 0
+    assert "Columns not imported" not in out
+
+
 def test_strict_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store = str(tmp_path / "s.duckdb")
     code, _, err = _run(["import", str(_data(tmp_path)), "--store", store, "--strict"], capsys)

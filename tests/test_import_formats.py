@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,7 @@ def test_columns_case_insensitive_unknown_ignored_synonyms_and_defaults(
     _write(
         tmp_path,
         "tickets.csv",
-        "Ticket_ID,CREATED_AT,Channel,customer_id,Priority,Tags,internal_score\n"
+        "Ticket_ID,CREATED AT,Channel,customer-id,Priority,Tags,internal_score\n"
         "T-1,2026-03-02T09:00:00Z,E-Mail,C-1,P1,late | courier ;,9\n"
         "T-2,2026-03-02T09:00:00Z,Live Chat,C-2,,,9\n"
         "T-3,2026-03-02T09:00:00Z, WhatsApp ,C-3,Medium,,9\n",
@@ -87,6 +88,10 @@ def test_columns_case_insensitive_unknown_ignored_synonyms_and_defaults(
     _write(tmp_path, "agents.csv", "agent_id\nA-1\n")
     summary = store.import_files([tmp_path])
     assert summary.rows_rejected == 0
+    ignored = {Path(f.path).name: f.ignored_columns for f in summary.files}
+    assert ignored == {"tickets.csv": ("internal_score",), "events.csv": (), "agents.csv": ()}
+    ((recorded,),) = store.con.con.execute("SELECT files FROM imports").fetchall()
+    assert [f["ignored_columns"] for f in json.loads(recorded)] == [["internal_score"], [], []]
     assert _rows(store, "SELECT ticket_id, channel, priority, created_by, tags FROM tickets "
                  "ORDER BY 1") == [
         {"ticket_id": "T-1", "channel": "email", "priority": "urgent", "created_by": "customer",

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from supportkpi.errors import UserError
+from supportkpi.model import column_hint
 from supportkpi.store import DEFAULT_STORE, REASONS, ImportSummary, StoreInfo, open_store
 from supportkpi.store.copy import check_distinct
 
@@ -86,6 +87,7 @@ def _print_summary(console: Console, summary: ImportSummary, show_rejects: int) 
                                      counts.skipped, counts.rejected)),
             )  # fmt: skip
     console.print(table)
+    _print_ignored(console, summary)
     if summary.rejects_by_reason:
         reasons = Table(title="Rejected rows by reason")
         reasons.add_column("reason")
@@ -104,6 +106,18 @@ def _print_summary(console: Console, summary: ImportSummary, show_rejects: int) 
             "All rejects are in the store's `rejects` table (see docs/importing.md).",
             markup=False,
         )
+
+
+def _print_ignored(console: Console, summary: ImportSummary) -> None:
+    """The files' columns that were not imported, each with what may have been meant:
+    a misspelt optional column is otherwise lost without a word."""
+    files = [f for f in summary.files if f.ignored_columns]
+    if not files:
+        return
+    console.print("Columns not imported (see docs/data-model.md for each table's columns):")
+    for f in files:
+        notes = ", ".join(f"{c} ({column_hint(f.table, c)})" for c in f.ignored_columns)
+        console.print(f"  {f.path}: {notes}", markup=False, soft_wrap=True)
 
 
 def _info(

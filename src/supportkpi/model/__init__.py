@@ -18,6 +18,8 @@ from supportkpi.model.schema import (
     Table,
     check_channel,
     check_value,
+    column_hint,
+    column_key,
 )
 
 __all__ = [
@@ -38,4 +40,6 @@ __all__ = [
     "Table",
     "check_channel",
     "check_value",
+    "column_hint",
+    "column_key",
 ]

@@ -13,7 +13,9 @@ _INTRO = """\
 supportkpi reads four canonical tables. Each can be given as CSV (UTF-8, with a header),
 Parquet or JSON Lines; one file per table, named after it (`tickets.csv`,
 `events.parquet`, `contacts.jsonl`, `agents.csv`), or a folder holding such files.
-Column names are matched case-insensitively. Unknown columns are ignored.
+Column names are matched without regard to case, spaces or dashes (`Ticket ID` is
+`ticket_id`). Other columns are not imported; the import summary names each, with the
+column that may have been meant (`cretaed_by`: did you mean `created_by`?).
 
 * Timestamps are instants. ISO 8601 with an offset (`2026-03-02T09:15:00+01:00`, `...Z`) is
   read as given; a timestamp without an offset is read in the source time zone

@@ -10,6 +10,7 @@ It imports no engine: the model is data.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -37,6 +38,8 @@ __all__ = [
     "Table",
     "check_channel",
     "check_value",
+    "column_hint",
+    "column_key",
     "nearest_value",
 ]
 
@@ -430,6 +433,33 @@ def nearest_value(column: Column, value: str) -> str | None:
     folded = "_".join(value.strip().lower().replace("-", " ").split())
     close = difflib.get_close_matches(folded, [*(column.allowed or ()), *synonyms], n=1)
     return synonyms.get(close[0], close[0]) if close else None
+
+
+def column_key(name: str) -> str:
+    """A file's column name as the model's names are spelt: case, spaces and dashes
+    ignored (``Ticket ID``, ``ticket-id`` and ``TICKET_ID`` are all ``ticket_id``)."""
+    return "_".join(name.strip().lower().replace("-", " ").split())
+
+
+def column_hint(table: str, column: str) -> str:
+    """Why a file's column was not imported, and what may have been meant: the import's
+    note on each column it leaves out (a typo of a canonical name, or a column that
+    belongs to another table, such as a ticket's current ``status``)."""
+    own = TABLES[table]
+    folded = column_key(column)
+    # A repeated header: DuckDB's CSV reader names the second one ``<name>_1``.
+    base = re.sub(r"_[0-9]+$", "", folded)
+    for repeated in (folded, base):
+        if repeated in own.names:
+            return f"a second column named {repeated}"
+    close = difflib.get_close_matches(folded, own.names, n=1, cutoff=0.75)
+    if close:
+        return f"did you mean {close[0]}?"
+    elsewhere = [name for name, other in TABLES.items() if name != table and folded in other.names]
+    if elsewhere:
+        noun = "table" if len(elsewhere) == 1 else "tables"
+        return f"a column of the {' and '.join(elsewhere)} {noun}, not of {table}"
+    return f"not a {table} column"
 
 
 def check_value(column: Column, value: str) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from supportkpi.errors import InputFileError, Location
-from supportkpi.model.schema import TABLES
+from supportkpi.model.schema import TABLES, column_key
 from supportkpi.sources.discover import SourceFile
 from supportkpi.sources.parquet_facts import ParquetFacts, parquet_facts
 
@@ -36,12 +36,14 @@ class ProbedFile:
     ``columns`` maps a canonical column name to the file's own column name (matched
     case-insensitively) and its DuckDB type; canonical columns the file lacks are absent.
     ``facts`` holds what a Parquet file proves about its columns (no work to skip for
-    other formats).
+    other formats). ``ignored`` names the file's columns that are not imported, in the
+    file's order: not in the table, or a second column with the same name.
     """
 
     source: SourceFile
     columns: dict[str, tuple[str, str]]
     facts: ParquetFacts = field(default_factory=ParquetFacts)
+    ignored: tuple[str, ...] = ()
 
     @property
     def file(self) -> str:
@@ -179,7 +181,7 @@ def probe(con: Any, source: SourceFile) -> ProbedFile:
     table = TABLES[source.table]
     by_lower: dict[str, tuple[str, str]] = {}
     for name, type_ in described:
-        by_lower.setdefault(name.strip().lower(), (name, type_))
+        by_lower.setdefault(column_key(name), (name, type_))
     columns = {c: by_lower[c] for c in table.names if c in by_lower}
     missing = [c for c in table.required if c not in columns]
     if missing:
@@ -194,9 +196,12 @@ def probe(con: Any, source: SourceFile) -> ProbedFile:
             f"a {table.name} file needs the columns {', '.join(table.required)} "
             "(names are case-insensitive); see docs/importing.md",
         )
-    if source.format == "parquet":
-        return ProbedFile(source, columns, parquet_facts(source.path, table, columns))
-    return ProbedFile(source, columns)
+    used = {name for name, _ in columns.values()}
+    ignored = tuple(name for name, _ in described if name not in used)
+    facts = (
+        parquet_facts(source.path, table, columns) if source.format == "parquet" else ParquetFacts()
+    )
+    return ProbedFile(source, columns, facts, ignored)
 
 
 @dataclass(frozen=True)

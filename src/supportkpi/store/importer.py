@@ -640,7 +640,7 @@ def _imported_file(item: ProbedFile, digests: dict[Path, str], rows: int) -> Imp
     path = item.source.path
     return ImportedFile(
         path=str(path), table=item.source.table, size=path.stat().st_size,
-        sha256=digests[path], rows=rows,
+        sha256=digests[path], rows=rows, ignored_columns=item.ignored,
     )  # fmt: skip
 
 

@@ -50,11 +50,15 @@ class TableCounts:
 
 @dataclass(frozen=True)
 class ImportedFile:
+    """One file of an import. ``ignored_columns`` are the file's columns left out (not
+    in its table's data model; see :func:`supportkpi.model.column_hint` for why)."""
+
     path: str
     table: str
     size: int
     sha256: str
     rows: int
+    ignored_columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
