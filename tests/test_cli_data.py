@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from supportkpi.cli import EXIT_OUT_OF_MEMORY, main
+from supportkpi.store import open_store
 from supportkpi.store.store import Store
 
 
@@ -74,6 +75,37 @@ def test_import_names_the_columns_it_leaves_out(
     code, out, _ = _run(["import", str(_data(tmp_path)), "--store", store], capsys)
     assert code == 0
     assert "Columns not imported" not in out
+
+
+def test_import_reads_the_config_in_the_current_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "supportkpi.toml").write_text(
+        '[source]\ntimezone = "Europe/Berlin"\n'
+        '[source.columns.tickets]\ncustomer_id = "Requester"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "tickets.csv").write_text(
+        "ticket_id,created_at,channel,requester\nT-1,2026-03-02 09:00,email,C-1\n",
+        encoding="utf-8",
+    )
+    code, out, _ = _run(["import", "tickets.csv", "--store", "s.duckdb"], capsys)
+    assert code == 0
+    assert "Import 1 (timestamps without offset read in Europe/Berlin)" in out
+    assert "Columns not imported" not in out
+    code, out, _ = _run(["import", "tickets.csv", "--store", "s.duckdb", "--tz", "UTC"], capsys)
+    assert "Import 2 (timestamps without offset read in UTC)" in out
+    assert "│ tickets │    1 │        0 │       1 │       0 │        0 │" in out
+    with open_store("s.duckdb") as store:
+        rows = store.con.con.execute(
+            "SELECT customer_id, epoch(created_at) FROM tickets"
+        ).fetchall()
+    assert rows == [("C-1", 1772442000.0)]  # 2026-03-02T09:00Z, read in UTC the second time
+    (tmp_path / "supportkpi.toml").write_text('[source]\ntimezone = "Mars/Base"\n', "utf-8")
+    code, _, err = _run(["import", "tickets.csv", "--store", "s.duckdb"], capsys)
+    assert code == 2
+    assert err.startswith("error: supportkpi.toml, key 'source.timezone': unknown time zone")
 
 
 def test_strict_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -76,6 +76,14 @@ def write(tmp_path: Path, text: str) -> Path:
         ('[benchmarks.fax]\nsatisfactory = 3\ngood = 2\nexcellent = 1\n', "benchmarks.fax",
          "unknown channel 'fax'"),
         ('[source]\nlanguage = "de"\n', "source.language", "'en' or 'ru'"),
+        ('[source.columns.tikets]\nagent_id = "Assignee"\n', "source.columns.tikets",
+         "unknown table 'tikets' (fix: did you mean 'tickets'?"),
+        ('[source.columns.tickets]\nagnet_id = "Assignee"\n', "source.columns.tickets.agnet_id",
+         "'agnet_id' is not a column of tickets (fix: did you mean 'agent_id'?"),
+        ('[source.columns.tickets]\nagent_id = " "\n', "source.columns.tickets.agent_id",
+         "empty header"),
+        ('[source.columns.tickets]\nagent_id = "Owner"\nteam = "owner"\n',
+         "source.columns.tickets.team", "header 'owner' is given for both agent_id and team"),
         ('[slaa]\n', "slaa", "did you mean 'sla'"),
         ('[[sla.policies]]\nname = "x"\nmatch = { priority = ["urgnt"] }\ntargets = {}\n',
          "sla.policies[0].match.priority[0]", "did you mean 'urgent'"),
@@ -303,3 +311,17 @@ def test_signals_section_is_read_with_durations(tmp_path: Path) -> None:
     assert config.signals.ratchet.team_targets == {"tier2": 432000.0}
     assert config.signals.volume.max_ratio == 0.35  # untouched keys keep their defaults
     assert config.fingerprint() != default_config().fingerprint()
+
+
+def test_commands_read_the_config_in_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from supportkpi.cli.options import load_policy
+
+    monkeypatch.chdir(tmp_path)
+    assert load_policy(None) is None  # no file: the engines' defaults
+    write(tmp_path, '[source]\nlanguage = "ru"\n')
+    assert load_policy(None).source.language == "ru"
+    other = tmp_path / "other.toml"
+    other.write_text('[source]\nlanguage = "en"\n', encoding="utf-8")
+    assert load_policy(other).source.language == "en"

@@ -233,3 +233,52 @@ def test_jsonl_error_points_at_line(store: Store, tmp_path: Path) -> None:
     assert caught.value.one_line() == (
         f"{path}:3: not valid JSON Lines (fix: write one JSON object per line)"
     )
+
+
+def test_config_headers_feed_model_columns(store: Store, tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "tickets.jsonl",
+        '{"id": "T-1", "Created at": "2026-03-02T09:00:00Z", "channel": "email", '
+        '"Requester": "C-1", "Assignee": "A-1", "agent_id": "A-9"}\n',
+    )
+    headers = {"tickets": {"ticket_id": "ID", "customer_id": "requester", "agent_id": "assignee"}}
+    summary = store.import_files([path], columns=headers)
+    (imported,) = summary.files
+    assert imported.mapped_columns == {
+        "ticket_id": "id", "customer_id": "Requester", "agent_id": "Assignee"
+    }  # fmt: skip
+    assert imported.ignored_columns == ("agent_id",)  # the own-name column lost to the header
+    assert _rows(store, "SELECT ticket_id, customer_id, agent_id FROM tickets") == [
+        {"ticket_id": "T-1", "customer_id": "C-1", "agent_id": "A-1"}
+    ]
+    other = _write(tmp_path / "b", "tickets.csv", "ticket_id,created_at,channel\n")
+    with pytest.raises(InputFileError) as caught:
+        store.import_files([other], columns=headers)
+    assert "missing required column(s) customer_id (or 'requester') (found: ticket_id, " \
+        "created_at, channel)" in caught.value.one_line()  # fmt: skip
+    assert "[source.columns.tickets]" in caught.value.one_line()
+
+
+def test_a_file_read_another_way_is_imported_again(store: Store, tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "tickets.csv",
+        "ticket_id,created_at,channel,customer_id,owner\nT-1,2026-03-02 09:00,email,C-1,A-1\n",
+    )
+    first = store.import_files([path])
+    assert first.import_id == 1
+    assert store.import_files([path]).already_imported
+    berlin = store.import_files([path], tz="Europe/Berlin")
+    assert berlin.import_id == 2 and berlin.tables["tickets"].updated == 1
+    assert _utc(store, "tickets", "created_at") == ["2026-03-02T08:00:00Z"]
+    assert store.import_files([path], tz="Europe/Berlin").already_imported
+    owner = store.import_files(
+        [path], tz="Europe/Berlin", columns={"tickets": {"agent_id": "owner"}}
+    )
+    assert owner.import_id == 3 and owner.tables["tickets"].updated == 1
+    assert _rows(store, "SELECT agent_id FROM tickets") == [{"agent_id": "A-1"}]
+    again = store.import_files(
+        [path], tz="Europe/Berlin", columns={"tickets": {"agent_id": "OWNER"}}
+    )
+    assert again.already_imported

@@ -198,6 +198,7 @@ def test_imports_table_records_files(tmp_path: Path) -> None:
                 "sha256": hashlib.sha256(TICKETS.encode()).hexdigest(),
                 "rows": 2,
                 "ignored_columns": [],
+                "mapped_columns": {},
             }
         ]
         assert row[0] == 1 and row[2:] == (2, 2, 0, "Europe/Berlin", "ok")

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from supportkpi.cli.options import ConfigOption, load_policy
 from supportkpi.errors import UserError
 from supportkpi.model import column_hint
 from supportkpi.store import DEFAULT_STORE, REASONS, ImportSummary, StoreInfo, open_store
@@ -40,9 +41,15 @@ def _import(
     ],
     store: StoreOption = DEFAULT_STORE,
     tz: Annotated[
-        str,
-        typer.Option("--tz", help="Time zone of timestamps that have no offset (IANA name)."),
-    ] = "UTC",
+        str | None,
+        typer.Option(
+            "--tz",
+            help="Time zone of timestamps that have no offset (IANA name; default: the "
+            "config's source.timezone, else UTC).",
+            show_default=False,
+        ),
+    ] = None,
+    config: ConfigOption = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail, writing nothing, if any row is rejected.")
     ] = False,
@@ -52,6 +59,10 @@ def _import(
 ) -> None:
     """Validate and import support data into the store (re-importing changes nothing)."""
     console = Console(highlight=False)
+    policy = load_policy(config)
+    source = policy.source if policy is not None else None
+    zone = tz or (source.timezone if source is not None else "UTC")
+    columns = source.columns if source is not None else None
     with open_store(store) as opened:
         bar = Progress(
             TextColumn("{task.description:<28}"),
@@ -67,7 +78,9 @@ def _import(
             def progress(step: str, done: int, total: int) -> None:
                 bar.update(task, description=step, completed=done, total=max(total, 1))
 
-            summary = opened.import_files(paths, tz=tz, strict=strict, progress=progress)
+            summary = opened.import_files(
+                paths, tz=zone, strict=strict, progress=progress, columns=columns
+            )
     _print_summary(console, summary, show_rejects)
 
 
@@ -116,7 +129,9 @@ def _print_ignored(console: Console, summary: ImportSummary) -> None:
         return
     console.print("Columns not imported (see docs/data-model.md for each table's columns):")
     for f in files:
-        notes = ", ".join(f"{c} ({column_hint(f.table, c)})" for c in f.ignored_columns)
+        notes = ", ".join(
+            f"{c} ({column_hint(f.table, c, f.mapped_columns)})" for c in f.ignored_columns
+        )
         console.print(f"  {f.path}: {notes}", markup=False, soft_wrap=True)
 
 

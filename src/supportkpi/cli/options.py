@@ -7,7 +7,6 @@ and ``report``.
 
 from __future__ import annotations
 
-import importlib
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -46,7 +45,13 @@ StoreOption = Annotated[
     typer.Option("--store", "-s", help="DuckDB file or Ibis URL of the store."),
 ]
 ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="Policy config (TOML).", exists=False)
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Config file (TOML; default: supportkpi.toml in the current folder, if any).",
+        exists=False,
+    ),
 ]
 FormatOption = Annotated[
     str, typer.Option("--format", "-f", help="Output: table, csv, json or parquet.")
@@ -153,13 +158,13 @@ def check_channels(values: list[str]) -> list[str]:
 
 
 def load_policy(path: Path | None) -> Any:
-    if path is None:
+    """The config named with ``--config``; without one, ``./supportkpi.toml`` when it
+    exists, else None (the defaults)."""
+    from supportkpi.policy import DEFAULT_CONFIG_FILE, load_config
+
+    if path is None and not Path(DEFAULT_CONFIG_FILE).is_file():
         return None
-    policy = importlib.import_module("supportkpi.policy")
-    load = getattr(policy, "load_config", None)
-    if load is None:
-        raise UserError("this build cannot read policy configs yet", fix="omit --config")
-    return load(path)
+    return load_config(path)
 
 
 def check_format(fmt: str, formats: tuple[str, ...]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -441,12 +441,15 @@ def column_key(name: str) -> str:
     return "_".join(name.strip().lower().replace("-", " ").split())
 
 
-def column_hint(table: str, column: str) -> str:
+def column_hint(table: str, column: str, mapped: Mapping[str, str] | None = None) -> str:
     """Why a file's column was not imported, and what may have been meant: the import's
     note on each column it leaves out (a typo of a canonical name, or a column that
-    belongs to another table, such as a ticket's current ``status``)."""
+    belongs to another table, such as a ticket's current ``status``). ``mapped`` is the
+    file's columns read under another header (model column -> header)."""
     own = TABLES[table]
     folded = column_key(column)
+    if mapped and folded in mapped:
+        return f"the config reads {folded} from {mapped[folded]}"
     # A repeated header: DuckDB's CSV reader names the second one ``<name>_1``.
     base = re.sub(r"_[0-9]+$", "", folded)
     for repeated in (folded, base):

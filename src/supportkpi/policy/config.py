@@ -89,8 +89,50 @@ def _check_zone(name: str) -> str:
 class SourceSettings(_Model):
     timezone: str = "UTC"
     language: Literal["en", "ru"] = "en"
+    columns: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """Per table, the file's header for a model column (``agent_id = "Assignee"``)."""
 
     _zone = field_validator("timezone")(classmethod(lambda cls, v: _check_zone(v)))
+
+    @field_validator("columns")
+    @classmethod
+    def _columns(cls, columns: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        from supportkpi.model import TABLES, column_key
+
+        for table, mapping in columns.items():
+            if table not in TABLES:
+                near = _nearest(table, TABLES)
+                hint = f"did you mean {near!r}? " if near else ""
+                raise KeyedError(
+                    f"unknown table {table!r}",
+                    key=(table,),
+                    fix=f"{hint}use one of: {', '.join(TABLES)}",
+                )
+            names = TABLES[table].names
+            seen: dict[str, str] = {}
+            for column, header in mapping.items():
+                if column not in names:
+                    near = _nearest(column, names)
+                    hint = f"did you mean {near!r}? " if near else ""
+                    raise KeyedError(
+                        f"{column!r} is not a column of {table}",
+                        key=(table, column),
+                        fix=f"{hint}the keys are the model's columns (docs/data-model.md); "
+                        "the values are the file's headers",
+                    )
+                if not header.strip():
+                    raise KeyedError(
+                        "empty header", key=(table, column), fix="write the file's column name"
+                    )
+                folded = column_key(header)
+                if folded in seen:
+                    raise KeyedError(
+                        f"header {header!r} is given for both {seen[folded]} and {column}",
+                        key=(table, column),
+                        fix="map each header to one column",
+                    )
+                seen[folded] = column
+        return columns
 
 
 class ScheduleConfig(_Model):

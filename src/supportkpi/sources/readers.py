@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ class ProbedFile:
     columns: dict[str, tuple[str, str]]
     facts: ParquetFacts = field(default_factory=ParquetFacts)
     ignored: tuple[str, ...] = ()
+    mapped: dict[str, str] = field(default_factory=dict)
+    """Columns read under the header the config gave them: model column -> header."""
 
     @property
     def file(self) -> str:
@@ -174,34 +177,51 @@ def _first_bad_json_line(path: Path) -> int | None:
     return None
 
 
-def probe(con: Any, source: SourceFile) -> ProbedFile:
-    """Check a file can be read and that it has the table's required columns."""
+def probe(con: Any, source: SourceFile, headers: Mapping[str, str] | None = None) -> ProbedFile:
+    """Check a file can be read and that it has the table's required columns.
+
+    ``headers`` gives the file's own header for some of the table's columns (the config's
+    ``source.columns.<table>``); a column whose header the file lacks is looked for under
+    its own name.
+    """
     _check_bytes(source)
     described = _describe(con, source)
     table = TABLES[source.table]
-    by_lower: dict[str, tuple[str, str]] = {}
+    by_key: dict[str, tuple[str, str]] = {}
     for name, type_ in described:
-        by_lower.setdefault(column_key(name), (name, type_))
-    columns = {c: by_lower[c] for c in table.names if c in by_lower}
+        by_key.setdefault(column_key(name), (name, type_))
+    headers = headers or {}
+    claimed = {column_key(h) for h in headers.values()} & by_key.keys()
+    columns: dict[str, tuple[str, str]] = {}
+    mapped: dict[str, str] = {}
+    for column in table.names:
+        header = headers.get(column)
+        if header is not None and column_key(header) in by_key:
+            columns[column] = by_key[column_key(header)]
+            mapped[column] = columns[column][0]
+        elif column in by_key and column not in claimed:
+            columns[column] = by_key[column]
     missing = [c for c in table.required if c not in columns]
     if missing:
         found = ", ".join(name for name, _ in described) or "none"
+        named = [f"{c} (or {headers[c]!r})" if c in headers else c for c in missing]
         if len(missing) == len(table.required) and source.format == "csv":
             what = f"no header row with the {table.name} columns (first line: {found})"
         else:
-            what = f"missing required column(s) {', '.join(missing)} (found: {found})"
+            what = f"missing required column(s) {', '.join(named)} (found: {found})"
         raise _fail(
             source,
             what,
             f"a {table.name} file needs the columns {', '.join(table.required)} "
-            "(names are case-insensitive); see docs/importing.md",
+            "(names are case-insensitive; other headers can be mapped to them in the "
+            f"config's [source.columns.{table.name}]); see docs/importing.md",
         )
     used = {name for name, _ in columns.values()}
     ignored = tuple(name for name, _ in described if name not in used)
     facts = (
         parquet_facts(source.path, table, columns) if source.format == "parquet" else ParquetFacts()
     )
-    return ProbedFile(source, columns, facts, ignored)
+    return ProbedFile(source, columns, facts, ignored, mapped)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ import difflib
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -177,14 +177,28 @@ class _Checksums:
         self._pool.shutdown(wait=True)
 
 
-def _imported_rows(con: Any) -> tuple[dict[str, int], set[int | None]]:
-    """SHA-256 of every file imported before -> the rows it held; and the sizes of those
-    files (None for a record without one), which a repeated file must have."""
-    seen: dict[str, int] = {}
+_Reading = tuple[str, str, str]
+"""How a file was read: its SHA-256, the source time zone and the mapped headers (JSON)."""
+
+
+def _reading(digest: str, tz: str, mapped: Mapping[str, str]) -> _Reading:
+    return digest, tz, json.dumps(dict(sorted(mapped.items())))
+
+
+def _imported_rows(con: Any) -> tuple[dict[_Reading, int], set[int | None]]:
+    """How every file imported before was read -> the rows it held; and the sizes of
+    those files (None for a record without one), which a repeated file must have.
+
+    The same file read again in another time zone or with other headers can give other
+    rows: it is imported again (its rows then update the stored ones)."""
+    seen: dict[_Reading, int] = {}
     sizes: set[int | None] = set()
-    for (files,) in con.execute("SELECT files FROM imports WHERE status = 'ok'").fetchall():
+    for files, tz in con.execute(
+        "SELECT files, source_tz FROM imports WHERE status = 'ok'"
+    ).fetchall():
         for entry in json.loads(files or "[]"):
-            seen[str(entry.get("sha256"))] = int(entry.get("rows") or 0)
+            key = _reading(str(entry.get("sha256")), str(tz), entry.get("mapped_columns") or {})
+            seen[key] = int(entry.get("rows") or 0)
             size = entry.get("size")
             sizes.add(int(size) if size is not None else None)
     return seen, sizes
@@ -641,6 +655,7 @@ def _imported_file(item: ProbedFile, digests: dict[Path, str], rows: int) -> Imp
     return ImportedFile(
         path=str(path), table=item.source.table, size=path.stat().st_size,
         sha256=digests[path], rows=rows, ignored_columns=item.ignored,
+        mapped_columns=item.mapped,
     )  # fmt: skip
 
 
@@ -704,15 +719,18 @@ def run_import(
     tz: str = "UTC",
     strict: bool = False,
     progress: Progress | None = None,
+    columns: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ImportSummary:
-    """Import files and folders into the store behind the DuckDB connection ``con``."""
+    """Import files and folders into the store behind the DuckDB connection ``con``.
+
+    ``columns`` maps, per table, a model column to the files' header for it."""
     started = datetime.now(UTC)
     con = _Connection(con)
     tz = check_time_zone(con, tz)
     sources: list[SourceFile] = discover([Path(p) for p in paths])
     checksums = _Checksums(s.path for s in sources)
     try:
-        return _import_new(con, sources, checksums, tz, strict, progress, started)
+        return _import_new(con, sources, checksums, tz, strict, progress, started, columns or {})
     finally:
         checksums.close()
 
@@ -725,18 +743,23 @@ def _import_new(
     strict: bool,
     progress: Progress | None,
     started: datetime,
+    columns: Mapping[str, Mapping[str, str]],
 ) -> ImportSummary:
-    """The import of ``sources``, unless every file was imported before."""
-    probed = [probe(con, s) for s in sources]
+    """The import of ``sources``, unless every file was imported before, read the same way."""
+    probed = [probe(con, s, columns.get(s.table)) for s in sources]
     seen, sizes = _imported_rows(con)
     if None in sizes or all(s.path.stat().st_size in sizes for s in sources):
         digests = checksums.result()
-        if all(digest in seen for digest in digests.values()):
+        readings = [_reading(digests[p.source.path], tz, p.mapped) for p in probed]
+        if all(reading in seen for reading in readings):
             return ImportSummary(
                 import_id=None,
                 tables={name: TableCounts() for name in TABLES},
                 rejects_by_reason={},
-                files=[_imported_file(p, digests, seen[digests[p.source.path]]) for p in probed],
+                files=[
+                    _imported_file(p, digests, seen[r])
+                    for p, r in zip(probed, readings, strict=True)
+                ],
                 already_imported=True,
                 source_tz=tz,
             )

@@ -51,7 +51,9 @@ class TableCounts:
 @dataclass(frozen=True)
 class ImportedFile:
     """One file of an import. ``ignored_columns`` are the file's columns left out (not
-    in its table's data model; see :func:`supportkpi.model.column_hint` for why)."""
+    in its table's data model; see :func:`supportkpi.model.column_hint` for why);
+    ``mapped_columns`` the model columns read under another header, as the config's
+    ``[source.columns.<table>]`` asked (model column -> the file's header)."""
 
     path: str
     table: str
@@ -59,6 +61,7 @@ class ImportedFile:
     sha256: str
     rows: int
     ignored_columns: tuple[str, ...] = ()
+    mapped_columns: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

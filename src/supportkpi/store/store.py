@@ -7,7 +7,7 @@ backends. KPI code reads the canonical tables through :attr:`Store.con` or
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -84,15 +84,20 @@ class Store:
         tz: str = "UTC",
         strict: bool = False,
         progress: Progress | None = None,
+        columns: Mapping[str, Mapping[str, str]] | None = None,
     ) -> ImportSummary:
         """Validate and import CSV, Parquet and JSON Lines files or folders.
 
-        ``tz`` is the time zone of timestamps without an offset. Rows that cannot be
+        ``tz`` is the time zone of timestamps without an offset; ``columns`` gives, per
+        table, the files' header of a model column (``{"tickets": {"agent_id":
+        "Assignee"}}``, as the config's ``[source.columns.tickets]``). Rows that cannot be
         imported are kept in ``rejects``; with ``strict`` any reject fails the import
         (:class:`~supportkpi.errors.StrictImportError`) and nothing is written.
-        Importing files already imported changes nothing.
+        Importing files already imported, read the same way, changes nothing.
         """
-        return run_import(self._duckdb, paths, tz=tz, strict=strict, progress=progress)
+        return run_import(
+            self._duckdb, paths, tz=tz, strict=strict, progress=progress, columns=columns
+        )
 
     def copy_to(
         self,
