@@ -172,6 +172,14 @@ def test_config_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     done = runner.invoke(app, ["config", "check", str(target)])
     assert done.exit_code == 0 and "urgent" in done.output
     assert "Benchmarks" in done.output and "15m" in done.output  # social, excellent
+    assert "Source: timestamps without an offset read in UTC; language en" in done.output
+    assert "Column headers" not in done.output
+    mapped = write(tmp_path, '[source.columns.contacts]\nagent_id = "Operator"\n')
+    shown = runner.invoke(app, ["config", "check", str(mapped)])
+    assert shown.exit_code == 0, shown.output
+    assert ["contacts", "agent_id", "Operator"] in [
+        line.split() for line in shown.output.splitlines()
+    ]
     # on an 80-column terminal nothing is cut, and the periodic update target has a column
     with_update = write(
         tmp_path,

@@ -42,6 +42,19 @@ def _check(
     console = Console()
     console.print(f"[green]valid[/] {path} (fingerprint {config.fingerprint()})")
     width = console.width
+    src = config.source
+    console.print(
+        f"Source: timestamps without an offset read in {src.timezone}; language {src.language}",
+        markup=False,
+    )
+    rows = [
+        [table, column, header]
+        for table, mapping in src.columns.items()
+        for column, header in mapping.items()
+    ]
+    if rows:
+        title = "Column headers (source.columns)"
+        console.print(result_table(title, ["table", "column", "file header"], rows, width=width))
     rows = []
     for name, s in config.schedules.items():
         week = "; ".join(f"{d} {' '.join(v)}" for d, v in s.week.items())
