@@ -72,3 +72,25 @@ def test_a_calendar_policy_counts_every_hour(con: Any) -> None:
         "W3": "failed",
         "W4": "unknown",
     }
+
+
+def test_the_configs_workflow_settings_are_used(con: Any) -> None:
+    t = tickets(
+        {"ticket_id": "P1", "created_at": at("2026-03-09T09:00"), "customer_id": "C1"},
+        {"ticket_id": "P2", "created_at": at("2026-03-09T09:00"), "customer_id": "C2"},
+    )
+    e = events(
+        ("P1", "2026-03-09T09:00", "message", "customer", "C1"),
+        ("P2", "2026-03-09T09:00", "message", "customer", "C2"),
+        ("P1", "2026-03-09T11:00", "priority", "agent", "A-1"),  # 2 h after creation
+        ("P2", "2026-03-09T15:00", "priority", "agent", "A-1"),  # 6 h after creation
+    )
+    inputs = load_arrow(con, {"tickets": t, "events": e, "agents": AGENT_ROWS})
+
+    def steps(config: Any) -> dict[str, str]:
+        frame = workflow_adherence(inputs, config=config, until=UNTIL).to_pandas()
+        return dict(zip(frame["ticket_id"], frame["prioritized_in_time"], strict=True))
+
+    assert steps(default_config()) == {"P1": "passed", "P2": "failed"}  # within 4 h
+    lenient = parse_config({"signals": {"workflow": {"prioritize_within_s": "8h"}}})
+    assert steps(lenient) == {"P1": "passed", "P2": "passed"}

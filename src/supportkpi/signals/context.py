@@ -164,10 +164,11 @@ def make_context(
     config: Any | None,
     settings: SignalSettings | None,
 ) -> Context:
-    """Resolve the source, the time zone and the window. Without ``until``, the analysis
-    ends at the first full hour after the last recorded instant."""
+    """Resolve the source, the settings (``settings``, else the config's ``signals``
+    section, else the defaults), the time zone and the window. Without ``until``, the
+    analysis ends at the first full hour after the last recorded instant."""
     inputs = inputs_of(source)
-    chosen = settings or SignalSettings()
+    chosen = settings or getattr(config, "signals", None) or SignalSettings()
     zone = chosen.timezone or desk_zone(config)
     end = _as_instant(until)
     if until is not None and not isinstance(until, datetime):
