@@ -28,7 +28,6 @@ from supportkpi.report.content import (
     volume_matrix,
 )
 from supportkpi.report.formatting import Formatter, is_missing
-from supportkpi.report.grades import grading_available
 from supportkpi.report.i18n import check_language, kpi_description, kpi_name, tr
 from supportkpi.report.signals import signal_detail, signal_title
 
@@ -132,7 +131,6 @@ def page_context(
         "teams": pivot(content.teams, "team", PEOPLE_KPIS),
         "volume_channels": volume_channels,
         "volume_rows": volume_rows,
-        "grading": grading_available(),
         "priority_label": priority_label,
         **_extras_context(content),
         "generated_at": datetime.now(UTC),

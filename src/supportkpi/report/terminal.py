@@ -18,7 +18,6 @@ from rich.text import Text
 from supportkpi.kpis.registry import REGISTRY
 from supportkpi.report.content import Figure, ReportContent
 from supportkpi.report.formatting import Formatter, is_missing
-from supportkpi.report.grades import grading_available
 from supportkpi.report.i18n import check_language, kpi_name, tr
 from supportkpi.report.signals import signal_title
 
@@ -111,10 +110,7 @@ def summary(content: ReportContent, lang: str = "en") -> RenderableType:
         f"  ·  {tr(lang, 'meta.as_of')}: {fmt.datetime(content.as_of)} UTC",
         style="dim",
     )
-    notes = [tr(lang, "term.counter_note")]
-    notes.append(
-        tr(lang, "term.grades_note") if grading_available() else tr(lang, "term.no_grades")
-    )
+    notes = [tr(lang, "term.counter_note"), tr(lang, "term.grades_note")]
     parts: list[RenderableType] = [head, Text(""), _headline_table(content, lang, fmt), Text("")]
     parts.extend(Text(note, style="dim") for note in notes)
     if "sla" in content.extras:
