@@ -108,6 +108,27 @@ def test_import_reads_the_config_in_the_current_folder(
     assert err.startswith("error: supportkpi.toml, key 'source.timezone': unknown time zone")
 
 
+def test_values_with_brackets_are_shown_as_they_are(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "tickets.csv").write_text(
+        "ticket_id,created_at,channel,customer_id,team\n"
+        "[urgent] T-9,2026-03-02 09:00,email,C-1,[tier1]\n",
+        encoding="utf-8",
+    )
+    store = str(tmp_path / "s.duckdb")
+    assert _run(["import", str(tmp_path / "tickets.csv"), "--store", store], capsys)[0] == 0
+    code, out, _ = _run(["tickets", "--store", store], capsys)
+    assert code == 0 and "[urgent] T-9 " in out
+    code, out, _ = _run(["kpis", "--store", store, "--by", "team", "--kpi", "tickets_created"],
+                        capsys)  # fmt: skip
+    assert code == 0 and "[tier1]  Tickets created" in out
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "tickets.csv").write_text("ticket_id,created_at,channel\n", "utf-8")
+    code, _, err = _run(["import", str(tmp_path / "b" / "tickets.csv"), "--store", store], capsys)
+    assert code == 2 and "mapped to them in the config's [source.columns.tickets])" in err
+
+
 def test_strict_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store = str(tmp_path / "s.duckdb")
     code, _, err = _run(["import", str(_data(tmp_path)), "--store", store, "--strict"], capsys)

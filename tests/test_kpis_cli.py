@@ -134,6 +134,10 @@ def test_argument_errors_are_one_line_and_say_nothing_else(
          "error: --since 2026-03-05 is not before --until 2026-03-04"),
         (["tickets", "--since", "2026-03-05T10:00:00Z", "--until", "2026-03-05T10:00:00Z"],
          "error: --since 2026-03-05 10:00:00+00:00 is not before --until 2026-03-05 10:00"),
+        (["sla", "--breaches", "5", "--at-risk"], "error: --breaches and --at-risk each "
+         "replace the compliance table (fix: give one of them per run)"),
+        (["signals", "--kind", "volume_drop,escalaton_spike"], "error: unknown signal kind "
+         "'escalaton_spike' (fix: did you mean 'escalation_spike'? use one of "),
     ]  # fmt: skip
     for argv, message in cases:
         with pytest.raises(SystemExit) as exit_info:
@@ -142,6 +146,45 @@ def test_argument_errors_are_one_line_and_say_nothing_else(
         err = capsys.readouterr().err
         assert err.startswith(message), err
         assert err.count("\n") == 1  # no "as of" note before the error
+
+
+def test_out_paths_are_checked_before_any_work(
+    store: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nodir"
+    cases = [
+        (["kpis", "--format", "json", "--out", str(missing / "k.json")], f"folder {missing} "),
+        (["tickets", "--format", "csv", "--out", str(missing / "t.csv")], f"folder {missing} "),
+        (["signals", "--format", "csv", "--out", str(missing / "s.csv")], f"folder {missing} "),
+        (["report", "--out", str(missing / "r.html")], f"folder {missing} "),
+        (["kpis", "--out", str(tmp_path)], f"{tmp_path} is a folder"),
+        (["config", "init", str(missing / "x.toml")], f"folder {missing} "),
+    ]  # fmt: skip
+    for argv, message in cases:
+        with pytest.raises(SystemExit) as exit_info:
+            main([*argv, *(["--store", store] if argv[0] != "config" else [])])
+        assert exit_info.value.code == EXIT_USER_ERROR, argv
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {message}"), err
+        assert err.count("\n") == 1
+    assert not missing.exists()
+
+
+def test_out_suffix_picks_the_format_and_repeated_dimensions_count_once(
+    store: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "k.csv"
+    argv = ["kpis", "--store", store, "--kpi", "tickets_created", "--as-of",
+            "2026-03-10T00:00:00Z"]  # fmt: skip
+    result = CliRunner().invoke(app, [*argv, "--by", "channel,channel", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "period_start,channel,kpi,basis,stat,value,n,note"
+    once = CliRunner().invoke(app, [*argv, "--by", "channel", "--format", "csv"])
+    assert once.output.splitlines() == lines
+    parquet = tmp_path / "k.parquet"
+    assert CliRunner().invoke(app, [*argv, "--out", str(parquet)]).exit_code == 0
+    assert parquet.read_bytes()[:4] == b"PAR1"
 
 
 def test_channel_synonyms_and_a_one_day_span_are_accepted(store: str) -> None:

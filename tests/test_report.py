@@ -276,3 +276,12 @@ def test_cli_terminal_summary_and_a_bad_language(capsys: pytest.CaptureFixture[s
         main([*argv, "--lang", "de"])
     assert failed.value.code == 2
     assert "unknown language 'de'" in capsys.readouterr().err
+
+
+def test_terminal_summary_names_the_period_of_its_figures() -> None:
+    from datetime import date
+
+    console = Console(width=120, record=True, color_system=None)
+    print_summary(content(Filters(since=date(2026, 1, 12), until=date(2026, 1, 16))), "en", console)
+    head = console.export_text().splitlines()[0].replace(NBSP, " ")
+    assert "Data: 5 Jan 2026 – 25 Jan 2026  ·  Period: 12 Jan 2026 – 16 Jan 2026  ·  As of:" in head

@@ -255,5 +255,10 @@ def test_truth_ids_exist_and_windows(data: dict[str, pd.DataFrame], truth: dict[
 def test_unknown_scenario_and_bad_arguments(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="defect, outage, gaming, sloppy, ratchet, parking"):
         simulate(tmp_path, days=1, scenarios=["nope"])
+    with pytest.raises(UserError) as caught:
+        simulate(tmp_path, days=1, scenarios=["defekt"])
+    assert caught.value.one_line().startswith(
+        "unknown scenario 'defekt' (fix: did you mean 'defect'? use one of defect, outage"
+    )
     with pytest.raises(UserError, match="staffing must be positive"):
         simulate(tmp_path, days=1, staffing=0)

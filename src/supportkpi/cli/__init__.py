@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, prog_name="supportkpi")
     except UserError as exc:
-        err.print(f"[bold red]error:[/] {exc.one_line()}", markup=True)
+        err.print(f"[bold red]error:[/] {escape(exc.one_line())}", markup=True)
         sys.exit(EXIT_USER_ERROR)
     except Exception as exc:
         if type(exc).__name__ != "OutOfMemoryException":

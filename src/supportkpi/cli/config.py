@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from supportkpi.cli.options import check_out
 from supportkpi.cli.tables import result_table
 from supportkpi.errors import UserError
 from supportkpi.policy import DEFAULT_CONFIG_FILE, format_duration, load_config
@@ -26,6 +27,7 @@ def _init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write an annotated default config (every key with its default and meaning)."""
+    check_out(path)
     if path.exists() and not force:
         raise UserError(
             f"{path} already exists", fix="pass --force to overwrite it, or name another path"

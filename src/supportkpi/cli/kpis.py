@@ -25,9 +25,11 @@ from supportkpi.cli.options import (
     UntilOption,
     check_channels,
     check_format,
+    check_out,
     default_store,
     humanize_seconds,
     load_policy,
+    out_format,
     parse_span,
     resolve_as_of,
     split_values,
@@ -94,7 +96,9 @@ def _kpis(
     """Compute KPIs per period and dimension (count, mean, median, p90 for durations)."""
     from supportkpi.store import open_store
 
+    fmt = out_format(fmt, out, FORMATS)
     check_format(fmt, FORMATS)
+    check_out(out)
     wanted = split_values(kpi) or None
     dims = split_values([by] if by else None)
     lo, hi = parse_span(since, until)
@@ -172,7 +176,9 @@ def _tickets(
     """Export the per-ticket metrics table (one row per ticket, every KPI column)."""
     from supportkpi.store import open_store
 
+    fmt = out_format(fmt, out, FORMATS)
     check_format(fmt, FORMATS)
+    check_out(out)
     if status not in (None, "open", "solved"):
         raise UserError(f"unknown status {status!r}", fix="use open or solved")
     channels = check_channels(split_values(channel))

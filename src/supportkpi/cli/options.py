@@ -29,9 +29,11 @@ __all__ = [
     "UntilOption",
     "check_channels",
     "check_format",
+    "check_out",
     "default_store",
     "humanize_seconds",
     "load_policy",
+    "out_format",
     "parse_instant",
     "parse_span",
     "parse_when",
@@ -167,16 +169,38 @@ def load_policy(path: Path | None) -> Any:
     return load_config(path)
 
 
+def check_out(out: Path | None) -> None:
+    """A file an ``--out`` option can write: its folder exists and it is not a folder."""
+    if out is None:
+        return
+    if out.is_dir():
+        raise UserError(f"{out} is a folder", fix="name a file inside it")
+    if not out.parent.is_dir():
+        raise UserError(
+            f"folder {out.parent} does not exist", fix="create it or choose another path"
+        )
+
+
+def out_format(fmt: str, out: Path | None, formats: tuple[str, ...]) -> str:
+    """The output format: a table written to a file named ``*.csv``, ``*.json`` or
+    ``*.parquet`` takes the format its suffix names (when the command has it)."""
+    suffix = out.suffix.lower().lstrip(".") if out is not None else ""
+    if fmt == "table" and suffix != "table" and suffix in formats:
+        return suffix
+    return fmt
+
+
 def check_format(fmt: str, formats: tuple[str, ...]) -> None:
     if fmt not in formats:
         raise UserError(f"unknown format {fmt!r}", fix=f"use one of: {', '.join(formats)}")
 
 
 def split_values(values: list[str] | None) -> list[str]:
+    """Values given as repeated options and/or comma-separated, each once, in order."""
     out: list[str] = []
     for value in values or []:
         out.extend(part.strip() for part in value.split(",") if part.strip())
-    return out
+    return list(dict.fromkeys(out))
 
 
 def humanize_seconds(seconds: float) -> str:

@@ -19,6 +19,7 @@ from supportkpi.cli.options import (
     SinceOption,
     StoreOption,
     UntilOption,
+    check_out,
     default_store,
     load_policy,
     parse_span,
@@ -87,10 +88,7 @@ def _report(
     language = default_language(policy, lang)
     lo, hi = parse_span(since, until)
     filters = Filters(since=_day(lo, "--since"), until=_day(hi, "--until"))
-    if out is not None and out.parent and not out.parent.exists():
-        raise UserError(
-            f"folder {out.parent} does not exist", fix="create it or choose another path"
-        )
+    check_out(out)
     with open_store(store or default_store(), read_only=True) as opened:
         moment = resolve_as_of(opened, as_of)
         content = build_content(

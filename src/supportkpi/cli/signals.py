@@ -17,12 +17,16 @@ from supportkpi.cli.options import (
     SinceOption,
     StoreOption,
     UntilOption,
+    check_format,
+    check_out,
     default_store,
     load_policy,
+    out_format,
     parse_span,
+    split_values,
 )
+from supportkpi.cli.report import default_language
 from supportkpi.cli.tables import FILE_WIDTH, label, result_table
-from supportkpi.errors import UserError
 
 __all__ = ["register"]
 
@@ -37,10 +41,15 @@ def _signals(
     until: UntilOption = None,
     kind: Annotated[
         list[str] | None,
-        typer.Option("--kind", "-k", help="Only these signal kinds (repeat); default: all."),
+        typer.Option(
+            "--kind", "-k", help="Only these signal kinds (repeat or comma-separate); default: all."
+        ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
-    language: Annotated[str, typer.Option("--lang", help="en or ru.")] = "en",
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="en or ru (default: the config's source.language, else en)."),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write to this file instead.")
     ] = None,
@@ -50,11 +59,11 @@ def _signals(
     from supportkpi.signals import detect, signals_frame
     from supportkpi.store import open_store
 
-    if fmt not in FORMATS:
-        raise UserError(f"unknown format {fmt!r}", fix=f"use one of: {', '.join(FORMATS)}")
-    if language not in ("en", "ru"):
-        raise UserError(f"unknown language {language!r}", fix="use en or ru")
+    fmt = out_format(fmt, out, FORMATS)
+    check_format(fmt, FORMATS)
+    check_out(out)
     cfg = load_policy(config)
+    language = default_language(cfg, lang)
     lo, hi = parse_span(since, until)
     with open_store(store or default_store(), read_only=True) as opened:
         found = detect(
@@ -62,7 +71,7 @@ def _signals(
             since=lo,
             until=hi,
             config=cfg,
-            kinds=kind or None,
+            kinds=split_values(kind) or None,
         )
     console = Console(highlight=False)
     if fmt == "json":

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from supportkpi.errors import Location, UserError
+from supportkpi.errors import UserError
 from supportkpi.simulate import SCENARIOS, simulate
 
 __all__ = ["register"]
@@ -39,7 +39,6 @@ def _simulate(
     except ValueError:
         raise UserError(
             f"bad start date {start!r}",
-            where=Location(key="start"),
             fix="use YYYY-MM-DD, e.g. 2026-01-05",
         ) from None
     console = Console(highlight=False)

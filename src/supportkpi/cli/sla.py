@@ -110,7 +110,10 @@ def _sla(
         bool, typer.Option("--at-risk", help="List running targets due within the horizon.")
     ] = False,
     breaches: Annotated[
-        int, typer.Option("--breaches", help="Also list the N worst breaches (0: none).")
+        int,
+        typer.Option(
+            "--breaches", help="List the N worst breaches instead of the compliance table."
+        ),
     ] = 0,
     as_of: AsOfOption = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
@@ -130,6 +133,11 @@ def _sla(
             )
     if breaches < 0:
         raise UserError("--breaches must be zero or more", fix="write e.g. --breaches 20")
+    if breaches and at_risk:
+        raise UserError(
+            "--breaches and --at-risk each replace the compliance table",
+            fix="give one of them per run",
+        )
     cfg = load_policy(config)
     lo, hi = parse_span(since, until)
     with open_store(store or default_store(), read_only=True) as opened:

@@ -17,6 +17,7 @@ from collections.abc import Collection, Sequence
 
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
 __all__ = ["FILE_WIDTH", "column_widths", "label", "result_table"]
 
@@ -118,5 +119,5 @@ def result_table(
             overflow="fold",
         )
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(Text(c) if isinstance(c, str) else c for c in row))  # data, not markup
     return table

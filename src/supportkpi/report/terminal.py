@@ -105,9 +105,16 @@ def summary(content: ReportContent, lang: str = "en") -> RenderableType:
     fmt = Formatter(lang)
     head = Text()
     head.append(tr(lang, "term.title"), style="bold")
+    since, until = content.filters.since, content.filters.until
+    period = (
+        f"  ·  {tr(lang, 'meta.period')}: {fmt.date(since) if since else '…'} – "
+        f"{fmt.date(until) if until else '…'}"
+        if since or until
+        else ""
+    )
     head.append(
         f"  {tr(lang, 'meta.data')}: {fmt.date(content.data_from)} – {fmt.date(content.data_to)}"
-        f"  ·  {tr(lang, 'meta.as_of')}: {fmt.datetime(content.as_of)} UTC",
+        f"{period}  ·  {tr(lang, 'meta.as_of')}: {fmt.datetime(content.as_of)} UTC",
         style="dim",
     )
     notes = [tr(lang, "term.counter_note"), tr(lang, "term.grades_note")]
@@ -137,7 +144,7 @@ def _signals_table(found: list[Any], lang: str, fmt: Formatter) -> RenderableTyp
         table.add_row(
             fmt.date(sig.detected_at),
             signal_title(sig, lang),
-            _channel(lang, sig.subject) if sig.subject_kind == "channel" else sig.subject,
+            Text(_channel(lang, sig.subject) if sig.subject_kind == "channel" else sig.subject),
             tr(lang, f"confidence.{sig.confidence}"),
             fmt.number(sig.evidence_count),
         )
@@ -209,11 +216,11 @@ def _breaches_table(view: Any, lang: str, fmt: Formatter) -> RenderableType:
         late = Text(fmt.duration(row["breached_by_s"]), style="bold red")
         if is_missing(row.get("stopped_at")):
             late.append(f"\n{tr(lang, 'sla.still_running')}", style="dim")
-        table.add_row(
-            ticket,
+        table.add_row(  # ids and names are data: Text, never read as markup
+            Text(ticket),
             tr(lang, f"target.{row['target']}"),
             _priority(lang, row.get("priority")),
-            "—" if is_missing(row.get("team")) else str(row["team"]),
+            Text("—" if is_missing(row.get("team")) else str(row["team"])),
             fmt.duration(row.get("target_s")),
             late,
         )

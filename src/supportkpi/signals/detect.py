@@ -6,13 +6,14 @@ once per call and shared by the detectors that read them.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
 
-from supportkpi.errors import Location, UserError
+from supportkpi.errors import UserError
 from supportkpi.signals.context import Context, make_context
 from supportkpi.signals.escalation import detect_escalation_spikes
 from supportkpi.signals.gaming import detect_fast_comebacks, detect_parking, detect_splitting
@@ -63,10 +64,10 @@ def _kinds(kinds: Sequence[str] | None) -> list[str]:
         return list(KINDS)
     for kind in kinds:
         if kind not in DETECTORS:
+            near = difflib.get_close_matches(kind, KINDS, n=1)
+            hint = f"did you mean {near[0]!r}? " if near else ""
             raise UserError(
-                f"unknown signal kind {kind!r}",
-                where=Location(key="kind"),
-                fix=f"use one of {', '.join(KINDS)}",
+                f"unknown signal kind {kind!r}", fix=f"{hint}use one of {', '.join(KINDS)}"
             )
     return [k for k in KINDS if k in kinds]
 

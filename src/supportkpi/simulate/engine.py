@@ -22,7 +22,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from supportkpi.errors import Location, UserError
+from supportkpi.errors import UserError
 from supportkpi.simulate import operation as op
 from supportkpi.simulate.clock import Clock
 from supportkpi.simulate.events import EventBuffer
@@ -88,7 +88,6 @@ def _check(days: int, tickets_per_day: float, staffing: float) -> None:
         if not ok:
             raise UserError(
                 f"{name} must be positive, got {value}",
-                where=Location(key=name),
                 fix=f"pass a positive --{name.replace('_', '-')}",
             )
 

@@ -30,6 +30,12 @@ _POSTGRES_INSTALL = (
 )
 
 
+def _first_line(exc: BaseException) -> str:
+    """A driver's message is often several lines of advice; its first line says what."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _iso(value: Any) -> str | None:
     if value is None:
         return None
@@ -194,13 +200,13 @@ def open_store(target: str | Path | None = None, *, read_only: bool = False) -> 
                     else f'pip install "ibis-framework[{scheme}]"'
                 )
                 raise StoreError(
-                    f"cannot open store URL {text!r}: the {scheme} driver is not installed ({exc})",
+                    f"cannot open store URL {text!r}: the {scheme} driver is not installed "
+                    f"({_first_line(exc)})",
                     fix=extra,
                 ) from None
             except Exception as exc:  # unknown scheme, unreachable server, bad credentials
-                detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 raise StoreError(
-                    f"cannot open store URL {text!r} ({detail})",
+                    f"cannot open store URL {text!r} ({_first_line(exc)})",
                     fix="use a DuckDB file path, duckdb://path or postgres://user@host/db",
                 ) from None
     else:
