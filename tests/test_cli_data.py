@@ -129,6 +129,22 @@ def test_values_with_brackets_are_shown_as_they_are(
     assert code == 2 and "mapped to them in the config's [source.columns.tickets])" in err
 
 
+def test_a_failed_import_leaves_no_new_store_behind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "new.duckdb"
+    code, _, err = _run(
+        ["import", str(_data(tmp_path)), "--store", str(store), "--tz", "Europe/Berln"], capsys
+    )
+    assert code == 2 and err.startswith("error: unknown time zone 'Europe/Berln'")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+    assert _run(["import", str(tmp_path / "data"), "--store", str(store)], capsys)[0] == 0
+    code, _, _ = _run(
+        ["import", str(tmp_path / "data"), "--store", str(store), "--tz", "Mars/Base"], capsys
+    )
+    assert code == 2 and store.exists()  # a store that was there stays
+
+
 def test_strict_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store = str(tmp_path / "s.duckdb")
     code, _, err = _run(["import", str(_data(tmp_path)), "--store", store, "--strict"], capsys)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,6 +17,7 @@ from supportkpi.errors import UserError
 from supportkpi.model import column_hint
 from supportkpi.store import DEFAULT_STORE, REASONS, ImportSummary, StoreInfo, open_store
 from supportkpi.store.copy import check_distinct
+from supportkpi.store.store import duckdb_file
 
 __all__ = ["register"]
 
@@ -63,6 +64,26 @@ def _import(
     source = policy.source if policy is not None else None
     zone = tz or (source.timezone if source is not None else "UTC")
     columns = source.columns if source is not None else None
+    file = duckdb_file(store)
+    created = file is not None and not file.exists()
+    try:
+        summary = _run_import(store, paths, zone, strict, columns, console)
+    except BaseException:
+        if created and file is not None:  # a store this command created holds nothing
+            for leftover in (file, file.with_name(file.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        raise
+    _print_summary(console, summary, show_rejects)
+
+
+def _run_import(
+    store: str,
+    paths: list[Path],
+    tz: str,
+    strict: bool,
+    columns: Any,
+    console: Console,
+) -> ImportSummary:
     with open_store(store) as opened:
         bar = Progress(
             TextColumn("{task.description:<28}"),
@@ -78,10 +99,9 @@ def _import(
             def progress(step: str, done: int, total: int) -> None:
                 bar.update(task, description=step, completed=done, total=max(total, 1))
 
-            summary = opened.import_files(
-                paths, tz=zone, strict=strict, progress=progress, columns=columns
+            return opened.import_files(
+                paths, tz=tz, strict=strict, progress=progress, columns=columns
             )
-    _print_summary(console, summary, show_rejects)
 
 
 def _print_summary(console: Console, summary: ImportSummary, show_rejects: int) -> None:

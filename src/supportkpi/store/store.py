@@ -179,6 +179,15 @@ def _connect_duckdb(path: str, read_only: bool) -> Any:
     return con
 
 
+def duckdb_file(target: str | Path | None = None) -> Path | None:
+    """The DuckDB file a store target names (None: another backend, or in memory)."""
+    text = DEFAULT_STORE if target is None else str(target)
+    if "://" in text:
+        scheme, _, rest = text.partition("://")
+        return Path(rest) if scheme == "duckdb" and rest and rest != ":memory:" else None
+    return Path(text)
+
+
 def open_store(target: str | Path | None = None, *, read_only: bool = False) -> Store:
     """Open the store at ``target``, creating an empty one if needed.
 
