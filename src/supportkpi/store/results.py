@@ -81,7 +81,8 @@ class ImportSummary:
     """The outcome of :meth:`Store.import_files`.
 
     ``already_imported`` is true when every file had been imported before (same
-    checksum); nothing was written then and ``import_id`` is None.
+    checksum), read the same way (same source time zone and mapped headers); nothing
+    was written then and ``import_id`` is None.
     """
 
     import_id: int | None

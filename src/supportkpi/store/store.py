@@ -189,7 +189,8 @@ def duckdb_file(target: str | Path | None = None) -> Path | None:
 
 
 def open_store(target: str | Path | None = None, *, read_only: bool = False) -> Store:
-    """Open the store at ``target``, creating an empty one if needed.
+    """Open the store at ``target``, creating an empty one if needed (with ``read_only``
+    a missing DuckDB file is a :class:`StoreError` instead, and nothing is created).
 
     ``target``: None for ``supportkpi.duckdb`` in the current folder, a path to a DuckDB
     file, or an Ibis URL (``duckdb://path``, ``postgres://user@host/db``).
