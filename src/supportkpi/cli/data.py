@@ -4,8 +4,9 @@ copy it to another store (a PostgreSQL database)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -81,7 +82,7 @@ def _run_import(
     paths: list[Path],
     tz: str,
     strict: bool,
-    columns: Any,
+    columns: Mapping[str, Mapping[str, str]] | None,
     console: Console,
 ) -> ImportSummary:
     with open_store(store) as opened:

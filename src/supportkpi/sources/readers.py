@@ -35,7 +35,8 @@ class ProbedFile:
     """A readable file and how its columns map to the canonical ones.
 
     ``columns`` maps a canonical column name to the file's own column name (matched
-    case-insensitively) and its DuckDB type; canonical columns the file lacks are absent.
+    without regard to case, spaces or dashes, or the header the config gives it) and its
+    DuckDB type; canonical columns the file lacks are absent.
     ``facts`` holds what a Parquet file proves about its columns (no work to skip for
     other formats). ``ignored`` names the file's columns that are not imported, in the
     file's order: not in the table, or a second column with the same name.
@@ -213,7 +214,7 @@ def probe(con: Any, source: SourceFile, headers: Mapping[str, str] | None = None
             source,
             what,
             f"a {table.name} file needs the columns {', '.join(table.required)} "
-            "(names are case-insensitive; other headers can be mapped to them in the "
+            "(names ignore case, spaces and dashes; other headers can be mapped to them in the "
             f"config's [source.columns.{table.name}]); see docs/importing.md",
         )
     used = {name for name, _ in columns.values()}
