@@ -17,6 +17,8 @@ fix it*; the CLI prints it as one line and exits with code 2, without a tracebac
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "SupportKPIError",
     "UnsupportedOperation",
     "UserError",
+    "did_you_mean",
 ]
 
 
@@ -98,3 +101,10 @@ class UnsupportedOperation(UserError):
 
 class InternalError(SupportKPIError):
     """A bug in supportkpi. Keeps its traceback."""
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str:
+    """``"did you mean 'x'? "`` naming the choice closest to ``value``, or ``""`` when
+    none is close: the start of a fix that then lists the valid choices."""
+    found = difflib.get_close_matches(value, list(choices), n=1)
+    return f"did you mean {found[0]!r}? " if found else ""

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from pydantic import model_validator as _model_validator
 
-from supportkpi.errors import ConfigError, Location
+from supportkpi.errors import ConfigError, Location, did_you_mean
 from supportkpi.model.schema import CHANNELS, PRIORITIES, STATUSES
 from supportkpi.policy.durations import parse_duration
 from supportkpi.signals import settings as _signals
@@ -101,23 +101,20 @@ class SourceSettings(_Model):
 
         for table, mapping in columns.items():
             if table not in TABLES:
-                near = _nearest(table, TABLES)
-                hint = f"did you mean {near!r}? " if near else ""
                 raise KeyedError(
                     f"unknown table {table!r}",
                     key=(table,),
-                    fix=f"{hint}use one of: {', '.join(TABLES)}",
+                    fix=f"{did_you_mean(table, TABLES)}use one of: {', '.join(TABLES)}",
                 )
             names = TABLES[table].names
             seen: dict[str, str] = {}
             for column, header in mapping.items():
                 if column not in names:
-                    near = _nearest(column, names)
-                    hint = f"did you mean {near!r}? " if near else ""
                     raise KeyedError(
                         f"{column!r} is not a column of {table}",
                         key=(table, column),
-                        fix=f"{hint}the keys are the model's columns (docs/data-model.md); "
+                        fix=f"{did_you_mean(column, names)}the keys are the model's columns "
+                        "(docs/data-model.md); "
                         "the values are the file's headers",
                     )
                 if not header.strip():
@@ -151,12 +148,10 @@ class ScheduleConfig(_Model):
     def _week(cls, week: dict[str, list[str]]) -> dict[str, list[str]]:
         for day, intervals in week.items():
             if day not in WEEKDAYS:
-                near = _nearest(day, WEEKDAYS)
                 raise KeyedError(
                     f"unknown day {day!r}",
                     key=(day,),
-                    fix=(f"did you mean {near!r}? " if near else "")
-                    + f"days are {', '.join(WEEKDAYS)}",
+                    fix=f"{did_you_mean(day, WEEKDAYS)}days are {', '.join(WEEKDAYS)}",
                 )
             for i, text in enumerate(intervals):
                 match = _INTERVAL.match(text)
@@ -189,12 +184,11 @@ class ScheduleConfig(_Model):
             supported = holidays.list_supported_countries()
             country = self.holiday_country
             if country not in supported:
-                near = _nearest(country, supported)
                 raise KeyedError(
                     f"no public holidays are known for country {country!r}",
                     key=("holiday_country",),
-                    fix=(f"did you mean {near!r}? " if near else "")
-                    + "use an ISO 3166 code such as 'DE', 'US' or 'GB'",
+                    fix=f"{did_you_mean(country, supported)}use an ISO 3166 code such as "
+                    "'DE', 'US' or 'GB'",
                 )
             regions = supported[country]
             subdivision = self.holiday_subdivision
@@ -244,12 +238,10 @@ def _known(
     """Refuse values outside the model's vocabulary, naming the nearest valid one."""
     for i, value in enumerate(values):
         if value not in allowed:
-            near = _nearest(value, allowed)
-            hint = f"did you mean {near!r}? " if near else ""
             raise KeyedError(
                 f"unknown {what} {value!r}",
                 key=(value,) if keyed_by_value else (i,),
-                fix=f"{hint}valid: {', '.join(allowed)}",
+                fix=f"{did_you_mean(value, allowed)}valid: {', '.join(allowed)}",
             )
     return values
 

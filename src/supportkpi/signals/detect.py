@@ -6,14 +6,13 @@ once per call and shared by the detectors that read them.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
 
-from supportkpi.errors import UserError
+from supportkpi.errors import UserError, did_you_mean
 from supportkpi.signals.context import Context, make_context
 from supportkpi.signals.escalation import detect_escalation_spikes
 from supportkpi.signals.gaming import detect_fast_comebacks, detect_parking, detect_splitting
@@ -64,10 +63,9 @@ def _kinds(kinds: Sequence[str] | None) -> list[str]:
         return list(KINDS)
     for kind in kinds:
         if kind not in DETECTORS:
-            near = difflib.get_close_matches(kind, KINDS, n=1)
-            hint = f"did you mean {near[0]!r}? " if near else ""
             raise UserError(
-                f"unknown signal kind {kind!r}", fix=f"{hint}use one of {', '.join(KINDS)}"
+                f"unknown signal kind {kind!r}",
+                fix=f"{did_you_mean(kind, KINDS)}use one of {', '.join(KINDS)}",
             )
     return [k for k in KINDS if k in kinds]
 

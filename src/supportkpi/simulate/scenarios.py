@@ -8,14 +8,13 @@ collected as the run goes and written to ``truth.json`` as ground truth for dete
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from supportkpi.errors import UserError
+from supportkpi.errors import UserError, did_you_mean
 from supportkpi.simulate.clock import Clock
 from supportkpi.simulate.operation import CHANNELS, OPERATION, PRODUCTS
 
@@ -64,10 +63,9 @@ def check_scenarios(names: Sequence[str]) -> list[str]:
     out: list[str] = []
     for name in names:
         if name not in SCENARIOS:
-            near = difflib.get_close_matches(name, list(SCENARIOS), n=1)
-            hint = f"did you mean {near[0]!r}? " if near else ""
             raise UserError(
-                f"unknown scenario {name!r}", fix=f"{hint}use one of {', '.join(SCENARIOS)}"
+                f"unknown scenario {name!r}",
+                fix=f"{did_you_mean(name, SCENARIOS)}use one of {', '.join(SCENARIOS)}",
             )
         if name not in out:
             out.append(name)
